@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * handlers.c - the API routes (see handlers.h): health, server info, the
+ * objects API under /classes and /batch. Thin by design: they pick their
+ * inputs out of the request and leave the meaning to rest.c.
+ */
+#include "handlers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "rest.h"
+
+int
+handlers_health(request_t *req)
+{
+    return request_reply(req, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+int
+handlers_server_info(request_t *req)
+{
+    if (!req->auth.master) {
+        perr_set(&req->err, PERR_OPERATION_FORBIDDEN,
+                 "unauthorized: master key is required");
+        return request_fail(req);
+    }
+    return request_reply(
+        req, 200,
+        json_pack("{s:s, s:{s:{s:b, s:b, s:b, s:b}, s:{s:b}}}",
+                  "parseServerVersion", PARSEC_VERSION, "features",
+                  "schemas", "addField", 1, "removeField", 0, "addClass", 1,
+                  "removeClass", 0, "globalConfig", "create", 0));
+}
+
+/* The query parameters of a find or get: the query string, or the body
+ * when the JS SDK sent the query as POST with _method GET. */
+static json_t *
+handlers_query_params(request_t *req)
+{
+    if (json_is_object(req->body) && json_object_size(req->params) == 0)
+        return req->body;
+    if (json_is_object(req->body))
+        json_object_update_missing(req->params, req->body);
+    return req->params;
+}
+
+int
+handlers_find(request_t *req)
+{
+    json_t *out;
+
+    if (rest_find(req, req->route[0], handlers_query_params(req), &out,
+                  &req->err))
+        return request_fail(req);
+    return request_reply(req, 200, out);
+}
+
+int
+handlers_get(request_t *req)
+{
+    json_t *out;
+
+    if (rest_get(req, req->route[0], req->route[1], handlers_query_params(req),
+                 &out, &req->err))
+        return request_fail(req);
+    return request_reply(req, 200, out);
+}
+
+/* The write body, or an empty object when none was sent. */
+static json_t *
+handlers_body(request_t *req)
+{
+    if (req->body == NULL)
+        req->body = json_object();
+    return req->body;
+}
+
+int
+handlers_create(request_t *req)
+{
+    json_t *out;
+    char *location = NULL;
+
+    if (rest_create(req, req->route[0], handlers_body(req), &out, &location,
+                    &req->err))
+        return request_fail(req);
+    free(req->location);
+    req->location = location;
+    return request_reply(req, 201, out);
+}
+
+int
+handlers_update(request_t *req)
+{
+    json_t *out;
+
+    if (rest_update(req, req->route[0], req->route[1], handlers_body(req),
+                    &out, &req->err))
+        return request_fail(req);
+    return request_reply(req, 200, out);
+}
+
+int
+handlers_delete(request_t *req)
+{
+    if (rest_delete(req, req->route[0], req->route[1], &req->err))
+        return request_fail(req);
+    return request_reply(req, 200, json_object());
+}
+
+int
+handlers_missing_id(request_t *req)
+{
+    if (schema_check_class_name(req->route[0], &req->err))
+        return request_fail(req);
+    perr_set(&req->err, PERR_MISSING_OBJECT_ID,
+             "%s needs an objectId in the path", req->method);
+    return request_fail(req);
+}
+
+/* ------------------------------------------------------------ batch */
+
+/* The path of a sub-request below the mount path, or NULL. */
+static const char *
+handlers_batch_path(request_t *req, const char *path)
+{
+    const char *mount = req->cfg->mount_path;
+    size_t n = strlen(mount);
+
+    if (strncmp(path, mount, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+        return NULL;
+    return path + n;
+}
+
+/* Run one sub-request and return its {"success"} or {"error"} entry. */
+static json_t *
+handlers_batch_one(request_t *parent, json_t *sub)
+{
+    const char *method = json_string_value(json_object_get(sub, "method"));
+    const char *path = json_string_value(json_object_get(sub, "path"));
+    json_t *body = json_object_get(sub, "body");
+    const char *rel;
+    request_t child;
+    json_t *entry;
+
+    rel = handlers_batch_path(parent, path);
+    if (method == NULL)
+        method = "GET";
+    request_init(&child, parent->cfg, parent->st, method, rel ? rel : "");
+    child.auth = parent->auth;
+    child.auth.session_token = NULL;
+    child.auth.installation_id = NULL;
+    if (rel == NULL) {
+        perr_set(&child.err, PERR_INVALID_JSON, "cannot route batch path %.200s",
+                 path);
+        request_fail(&child);
+    } else if (strcmp(child.method, "POST") == 0 &&
+               strcmp(rel, "/batch") == 0) {
+        perr_set(&child.err, PERR_INVALID_JSON,
+                 "nested batch requests are not allowed");
+        request_fail(&child);
+    } else {
+        if (body != NULL)
+            child.body = json_incref(body);
+        request_dispatch(&child);
+    }
+    if (child.status >= 200 && child.status < 300)
+        entry = json_pack("{s:O}", "success", child.response);
+    else
+        entry = json_pack("{s:O}", "error", child.response);
+    request_cleanup(&child);
+    return entry;
+}
+
+int
+handlers_batch(request_t *req)
+{
+    json_t *requests = json_object_get(req->body, "requests");
+    int limit = req->cfg->batch_request_limit;
+    json_t *out, *sub;
+    size_t i;
+
+    if (!json_is_array(requests)) {
+        perr_set(&req->err, PERR_INVALID_JSON, "requests must be an array");
+        return request_fail(req);
+    }
+    if (limit > -1 && !req->auth.master &&
+        json_array_size(requests) > (size_t)limit) {
+        perr_set(&req->err, PERR_INVALID_JSON,
+                 "Batch request contains %zu sub-requests, which exceeds the "
+                 "limit of %d.", json_array_size(requests), limit);
+        return request_fail(req);
+    }
+    json_array_foreach(requests, i, sub) {
+        if (!json_is_object(sub) ||
+            !json_is_string(json_object_get(sub, "path"))) {
+            perr_set(&req->err, PERR_INVALID_JSON,
+                     "batch request path must be a string");
+            return request_fail(req);
+        }
+    }
+    out = json_array();
+    json_array_foreach(requests, i, sub)
+        json_array_append_new(out, handlers_batch_one(req, sub));
+    return request_reply(req, 200, out);
+}

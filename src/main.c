@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - start-up and shutdown: read the config, open storage, load the
+ * schemas into the cache, serve until SIGINT or SIGTERM, then drain and
+ * close everything and exit 0.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "schema.h"
+#include "server.h"
+#include "storage.h"
+#include "util.h"
+
+static int
+main_load_schemas(storage_t *st)
+{
+    json_t *docs, *doc;
+    perr_t err;
+    size_t i;
+
+    if (st->ops->load_schemas(st, &docs, &err)) {
+        log_error("cannot load schemas: %s", err.msg);
+        return -1;
+    }
+    json_array_foreach(docs, i, doc) {
+        schema_class_t *cls = schema_class_from_json(doc);
+
+        if (cls == NULL) {
+            log_warn("skipping a malformed _SCHEMA entry");
+            continue;
+        }
+        schema_cache_put(cls);
+        schema_class_release(cls);
+    }
+    json_decref(docs);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    config_t cfg;
+    storage_t *st = NULL;
+    server_t *srv = NULL;
+    sigset_t sigs;
+    sbuf_t files_url;
+    int rc, sig = 0;
+
+    rc = config_load(&cfg, argc, argv);
+    if (rc != 0) {
+        config_cleanup(&cfg);
+        return rc > 0 ? 0 : 2;
+    }
+    if (cfg.verbose)
+        log_set_level(LOG_DEBUG);
+    /* Signals are taken by sigwait below; worker threads inherit the mask
+     * so none of them is interrupted by one. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    schema_cache_init();
+    sbuf_init(&files_url);
+    sbuf_printf(&files_url, "%s/files/%s/", cfg.server_url, cfg.app_id);
+    st = storage_open(cfg.database_uri, files_url.data);
+    sbuf_cleanup(&files_url);
+    rc = 1;
+    if (st == NULL || main_load_schemas(st))
+        goto out;
+    srv = server_start(&cfg, st);
+    if (srv == NULL)
+        goto out;
+    log_info("parsec %s serving http://%s:%d%s on %s (%s)", PARSEC_VERSION,
+             cfg.host, server_port(srv), cfg.mount_path,
+             st->ops->describe(st), cfg.database_uri);
+    sigwait(&sigs, &sig);
+    log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    server_stop(srv);
+    rc = 0;
+
+out:
+    if (st != NULL)
+        st->ops->close(st);
+    schema_cache_cleanup();
+    config_cleanup(&cfg);
+    if (rc == 0)
+        log_info("stopped");
+    return rc;
+}

@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * query.c - parses Parse where-JSON, order, keys and include into a
+ * query_t (see query.h). Decides what is a valid query and what each
+ * constraint means for each field type; never builds SQL.
+ */
+#include "query.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static qnode_t *
+qnode_create(qnode_kind_t kind)
+{
+    qnode_t *n = calloc(1, sizeof(*n));
+
+    n->kind = kind;
+    return n;
+}
+
+void
+qnode_free(qnode_t *n)
+{
+    if (n == NULL)
+        return;
+    for (size_t i = 0; i < n->nkids; i++)
+        qnode_free(n->kids[i]);
+    free(n->kids);
+    free(n->field);
+    json_decref(n->value);
+    free(n);
+}
+
+static void
+qnode_add_kid(qnode_t *parent, qnode_t *kid)
+{
+    parent->kids = realloc(parent->kids, (parent->nkids + 1) * sizeof(kid));
+    parent->kids[parent->nkids++] = kid;
+}
+
+/* Keys a where object may hold besides field names: parse-server's list
+ * of special keys (most are internal fields of _User). */
+static bool
+query_is_special_key(const char *k)
+{
+    static const char *const special[] = {
+        "$and", "$or", "$nor", "_rperm", "_wperm"};
+
+    for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+        if (strcmp(k, special[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* A field path: a name, or name.sub.sub into an Object field. */
+static bool
+query_is_valid_path(const char *k)
+{
+    if (!isalpha((unsigned char)k[0]))
+        return false;
+    for (const char *p = k; *p; p++) {
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.')
+            return false;
+        if (*p == '.' && (p[1] == '.' || p[1] == '\0'))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * The operand as storage compares it: a Date becomes its ISO string, a
+ * Pointer its objectId; everything else is kept. Returns a new reference.
+ */
+static json_t *
+query_normalise(json_t *v, perr_t *err)
+{
+    int64_t ms;
+    char iso[32];
+
+    if (ptype_is(v, "Date")) {
+        if (ptype_date_ms(v, &ms)) {
+            perr_set(err, PERR_INVALID_QUERY, "Invalid date in query");
+            return NULL;
+        }
+        util_format_iso(ms, iso);
+        return json_string(iso);
+    }
+    if (ptype_is(v, "Pointer")) {
+        json_t *oid = json_object_get(v, "objectId");
+
+        if (!json_is_string(oid)) {
+            perr_set(err, PERR_INVALID_QUERY, "Invalid pointer in query");
+            return NULL;
+        }
+        return json_incref(oid);
+    }
+    return json_incref(v);
+}
+
+static bool
+query_is_scalar(json_t *v)
+{
+    return json_is_string(v) || json_is_number(v) || json_is_boolean(v);
+}
+
+static qnode_t *
+query_cmp(const char *field, ptype_t ftype, qop_t op, json_t *value)
+{
+    qnode_t *n = qnode_create(QN_CMP);
+
+    n->field = strdup(field);
+    n->ftype = ftype;
+    n->op = op;
+    n->value = value;
+    return n;
+}
+
+/* Check an ordering operand against the field's type. */
+static int
+query_check_ordered(ptype_t ftype, json_t *v, const char *op, perr_t *err)
+{
+    bool ok;
+
+    switch (ftype) {
+    case PT_NUMBER:
+        ok = json_is_number(v);
+        break;
+    case PT_STRING:
+    case PT_DATE:
+    case PT_POINTER:
+        ok = json_is_string(v);
+        break;
+    case PT_NONE:
+    case PT_ARRAY:
+    case PT_OBJECT:
+        ok = query_is_scalar(v);
+        break;
+    default:
+        ok = false;
+    }
+    if (!ok)
+        return perr_set(err, PERR_INVALID_QUERY, "bad %s value", op);
+    return 0;
+}
+
+/* Normalise each element of an $in / $nin / $all array. */
+static json_t *
+query_normalise_list(json_t *v, const char *op, perr_t *err)
+{
+    json_t *out;
+    json_t *el;
+    size_t i;
+
+    if (!json_is_array(v)) {
+        perr_set(err, PERR_INVALID_QUERY, "bad %s value: must be an array", op);
+        return NULL;
+    }
+    out = json_array();
+    json_array_foreach(v, i, el) {
+        json_t *n = query_normalise(el, err);
+
+        if (n == NULL) {
+            json_decref(out);
+            return NULL;
+        }
+        json_array_append_new(out, n);
+    }
+    return out;
+}
+
+static const struct {
+    const char *name;
+    qop_t op;
+} query_ops[] = {
+    {"$eq", QOP_EQ},   {"$ne", QOP_NE},   {"$lt", QOP_LT},
+    {"$lte", QOP_LTE}, {"$gt", QOP_GT},   {"$gte", QOP_GTE},
+    {"$in", QOP_IN},   {"$nin", QOP_NIN}, {"$exists", QOP_EXISTS},
+    {"$all", QOP_ALL},
+};
+
+/* One {"$op": operand} entry on field. */
+static int
+query_parse_op(const char *field, ptype_t ftype, const char *opname,
+               json_t *operand, qnode_t **out, perr_t *err)
+{
+    qop_t op = QOP_EQ;
+    bool found = false;
+    json_t *val;
+
+    for (size_t i = 0; i < sizeof(query_ops) / sizeof(query_ops[0]); i++) {
+        if (strcmp(opname, query_ops[i].name) == 0) {
+            op = query_ops[i].op;
+            found = true;
+            break;
+        }
+    }
+    if (!found)
+        return perr_set(err, PERR_INVALID_QUERY,
+                        "bad constraint: %.64s is not a supported query "
+                        "operator", opname);
+    switch (op) {
+    case QOP_EXISTS:
+        if (!json_is_boolean(operand))
+            return perr_set(err, PERR_INVALID_QUERY,
+                            "bad $exists value: must be a boolean");
+        val = json_incref(operand);
+        break;
+    case QOP_IN:
+    case QOP_NIN:
+    case QOP_ALL:
+        val = query_normalise_list(operand, opname, err);
+        if (val == NULL)
+            return -1;
+        break;
+    case QOP_LT:
+    case QOP_LTE:
+    case QOP_GT:
+    case QOP_GTE:
+        val = query_normalise(operand, err);
+        if (val == NULL)
+            return -1;
+        if (query_check_ordered(ftype, val, opname, err)) {
+            json_decref(val);
+            return -1;
+        }
+        break;
+    default:
+        val = query_normalise(operand, err);
+        if (val == NULL)
+            return -1;
+        if (json_is_object(val) && json_object_size(val) > 0 &&
+            json_object_iter_key(json_object_iter(val))[0] == '$') {
+            json_decref(val);
+            return perr_set(err, PERR_INVALID_QUERY, "bad %s value", opname);
+        }
+    }
+    *out = query_cmp(field, ftype, op, val);
+    return 0;
+}
+
+/* True when v is {"$op": ...}: a constraint object, not a value. */
+static bool
+query_is_constraint(json_t *v)
+{
+    void *it;
+
+    if (!json_is_object(v) || json_object_get(v, "__type") != NULL)
+        return false;
+    it = json_object_iter(v);
+    return it != NULL && json_object_iter_key(it)[0] == '$';
+}
+
+static int
+query_parse_field(const schema_class_t *cls, const char *key, json_t *v,
+                  qnode_t *parent, perr_t *err)
+{
+    const char *dot = strchr(key, '.');
+    ptype_t ftype;
+    const char *opname;
+    json_t *operand;
+    json_t *val;
+
+    if (!query_is_valid_path(key))
+        return perr_set(err, PERR_INVALID_KEY_NAME, "Invalid key name: %.120s",
+                        key);
+    if (strcmp(key, "ACL") == 0)
+        return perr_set(err, PERR_INVALID_QUERY, "Cannot query on ACL.");
+    if (dot != NULL) {
+        char base[256];
+
+        snprintf(base, sizeof(base), "%.*s", (int)(dot - key), key);
+        ftype = schema_field_type(cls, base);
+        if (ftype != PT_OBJECT && ftype != PT_NONE)
+            return perr_set(err, PERR_INVALID_QUERY,
+                            "Cannot query into %s: it is not an Object", base);
+        ftype = PT_NONE;  /* values inside an Object have no schema type */
+    } else {
+        ftype = schema_field_type(cls, key);
+    }
+    if (!query_is_constraint(v)) {
+        val = query_normalise(v, err);
+        if (val == NULL)
+            return -1;
+        qnode_add_kid(parent, query_cmp(key, ftype, QOP_EQ, val));
+        return 0;
+    }
+    json_object_foreach(v, opname, operand) {
+        qnode_t *n = NULL;
+
+        if (query_parse_op(key, ftype, opname, operand, &n, err))
+            return -1;
+        qnode_add_kid(parent, n);
+    }
+    return 0;
+}
+
+static int
+query_parse_into(const schema_class_t *cls, json_t *where, qnode_t *parent,
+                 int depth, perr_t *err);
+
+/* $or / $and / $nor: an array of where objects. */
+static int
+query_parse_compound(const schema_class_t *cls, const char *key, json_t *v,
+                     qnode_t *parent, int depth, perr_t *err)
+{
+    qnode_kind_t kind = strcmp(key, "$or") == 0    ? QN_OR
+                        : strcmp(key, "$and") == 0 ? QN_AND
+                                                   : QN_NOR;
+    qnode_t *n;
+    json_t *sub;
+    size_t i;
+
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return perr_set(err, PERR_INVALID_QUERY,
+                        "Bad %s format - use an array value.", key);
+    n = qnode_create(kind);
+    qnode_add_kid(parent, n);
+    json_array_foreach(v, i, sub) {
+        qnode_t *branch;
+
+        if (!json_is_object(sub))
+            return perr_set(err, PERR_INVALID_QUERY,
+                            "Bad %s format - use an array of objects.", key);
+        branch = qnode_create(QN_AND);
+        qnode_add_kid(n, branch);
+        if (query_parse_into(cls, sub, branch, depth + 1, err))
+            return -1;
+    }
+    return 0;
+}
+
+static int
+query_parse_into(const schema_class_t *cls, json_t *where, qnode_t *parent,
+                 int depth, perr_t *err)
+{
+    const char *key;
+    json_t *v;
+
+    if (depth > 32)
+        return perr_set(err, PERR_INVALID_QUERY, "query nested too deeply");
+    json_object_foreach(where, key, v) {
+        int rc;
+
+        if (key[0] == '$' || key[0] == '_') {
+            if (!query_is_special_key(key))
+                return perr_set(err, PERR_INVALID_KEY_NAME,
+                                "Invalid key name: %.120s", key);
+            if (key[0] == '_')
+                return perr_set(err, PERR_INVALID_QUERY,
+                                "Cannot query on %s", key);
+            rc = query_parse_compound(cls, key, v, parent, depth, err);
+        } else {
+            rc = query_parse_field(cls, key, v, parent, err);
+        }
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+int
+query_parse_where(const schema_class_t *cls, json_t *where, qnode_t **out,
+                  perr_t *err)
+{
+    qnode_t *root = qnode_create(QN_AND);
+
+    if (where != NULL && !json_is_null(where)) {
+        if (!json_is_object(where)) {
+            qnode_free(root);
+            return perr_set(err, PERR_INVALID_QUERY,
+                            "where must be a JSON object");
+        }
+        if (query_parse_into(cls, where, root, 0, err)) {
+            qnode_free(root);
+            return -1;
+        }
+    }
+    *out = root;
+    return 0;
+}
+
+char **
+query_split_list(const char *s, size_t *n)
+{
+    char **list = NULL;
+    const char *p = s;
+
+    *n = 0;
+    while (p != NULL && *p) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+
+        while (len > 0 && isspace((unsigned char)*p)) {
+            p++;
+            len--;
+        }
+        while (len > 0 && isspace((unsigned char)p[len - 1]))
+            len--;
+        if (len > 0) {
+            list = realloc(list, (*n + 1) * sizeof(char *));
+            list[(*n)++] = strndup(p, len);
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return list;
+}
+
+void
+query_free_list(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+static int
+query_parse_order(query_t *q, const char *order, perr_t *err)
+{
+    size_t n;
+    char **names = query_split_list(order, &n);
+
+    q->order = calloc(n ? n : 1, sizeof(qorder_t));
+    for (size_t i = 0; i < n; i++) {
+        const char *name = names[i];
+        bool desc = name[0] == '-';
+
+        if (desc)
+            name++;
+        /* $score orders full-text results; parse-server accepts it even
+         * without $text, and so ordering by it is simply ignored here. */
+        if (strcmp(name, "$score") == 0)
+            continue;
+        if (!query_is_valid_path(name) && strcmp(name, "_created_at") &&
+            strcmp(name, "_updated_at")) {
+            perr_set(err, PERR_INVALID_KEY_NAME, "Invalid field name: %.120s.",
+                     name);
+            query_free_list(names, n);
+            return -1;
+        }
+        if (strcmp(name, "_created_at") == 0)
+            name = "createdAt";
+        else if (strcmp(name, "_updated_at") == 0)
+            name = "updatedAt";
+        q->order[q->norder].field = strdup(name);
+        q->order[q->norder].desc = desc;
+        q->norder++;
+    }
+    query_free_list(names, n);
+    return 0;
+}
+
+int
+query_parse(query_t *q, const schema_class_t *cls, json_t *where,
+            const char *order, const char *keys, const char *include,
+            perr_t *err)
+{
+    memset(q, 0, sizeof(*q));
+    q->limit = -1;
+    if (query_parse_where(cls, where, &q->where, err))
+        return -1;
+    if (order != NULL && query_parse_order(q, order, err)) {
+        query_cleanup(q);
+        return -1;
+    }
+    if (keys != NULL)
+        q->keys = query_split_list(keys, &q->nkeys);
+    if (keys != NULL && q->keys == NULL)
+        q->keys = calloc(1, sizeof(char *));  /* keys= selects no field */
+    if (include != NULL)
+        q->include = query_split_list(include, &q->ninclude);
+    return 0;
+}
+
+void
+query_cleanup(query_t *q)
+{
+    qnode_free(q->where);
+    for (size_t i = 0; i < q->norder; i++)
+        free(q->order[i].field);
+    free(q->order);
+    query_free_list(q->keys, q->nkeys);
+    query_free_list(q->include, q->ninclude);
+    memset(q, 0, sizeof(*q));
+}

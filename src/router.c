@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * router.c - the table from (method, path pattern) to handler, and the
+ * matching of a request's path against it. A ":name" segment matches one
+ * path segment and is handed to the handler in req->route.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "request.h"
+
+typedef struct {
+    const char *method;
+    const char *pattern;
+    handler_fn fn;
+} route_t;
+
+static const route_t routes[] = {
+    {"GET", "/health", handlers_health},
+    {"GET", "/serverInfo", handlers_server_info},
+    {"GET", "/classes/:className", handlers_find},
+    {"POST", "/classes/:className", handlers_create},
+    {"PUT", "/classes/:className", handlers_missing_id},
+    {"DELETE", "/classes/:className", handlers_missing_id},
+    {"GET", "/classes/:className/:objectId", handlers_get},
+    {"PUT", "/classes/:className/:objectId", handlers_update},
+    {"DELETE", "/classes/:className/:objectId", handlers_delete},
+    {"POST", "/batch", handlers_batch},
+};
+
+/* Match path against pattern, filling req->route from a copy of path. */
+static int
+router_match(request_t *req, const char *pattern, const char *path)
+{
+    char *buf = strdup(path);
+    char *p = buf;
+    const char *q = pattern;
+    int nparams = 0;
+
+    /* A trailing slash names the same resource. */
+    size_t n = strlen(buf);
+    if (n > 1 && buf[n - 1] == '/')
+        buf[n - 1] = '\0';
+    while (*q && *p) {
+        if (*q == ':') {
+            char *end = strchr(p, '/');
+
+            if (end == p || nparams == REQUEST_MAX_PARAMS)
+                break;
+            req->route[nparams++] = p;
+            while (*q && *q != '/')
+                q++;
+            if (end == NULL) {
+                p += strlen(p);
+            } else {
+                *end = '\0';
+                p = end + 1;
+                if (*q != '/')
+                    break;
+                q++;
+            }
+            continue;
+        }
+        if (*q != *p)
+            break;
+        q++;
+        p++;
+    }
+    if (*q == '\0' && *p == '\0') {
+        free(req->route_buf);
+        req->route_buf = buf;
+        return 1;
+    }
+    free(buf);
+    memset(req->route, 0, sizeof(req->route));
+    return 0;
+}
+
+void
+request_dispatch(request_t *req)
+{
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (!router_match(req, routes[i].pattern, req->path))
+            continue;
+        if (strcmp(routes[i].method, req->method) == 0) {
+            routes[i].fn(req);
+            return;
+        }
+    }
+    perr_set_code(&req->err, 108, 404, "Cannot %s %.200s", req->method,
+                  req->path);
+    request_fail(req);
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * storage.c - picks the engine for a database URI and holds the ACL
+ * conversions every engine shares (see storage.h).
+ */
+#include "storage.h"
+
+#include <string.h>
+
+#include "log.h"
+
+storage_t *storage_sqlite_open(const char *path, const char *files_url);
+
+storage_t *
+storage_open(const char *uri, const char *files_url)
+{
+    const char *path = uri;
+
+    if (strncmp(uri, "postgres://", 11) == 0 ||
+        strncmp(uri, "postgresql://", 13) == 0) {
+        log_error("PostgreSQL databases are not supported by this build; "
+                  "use a SQLite path");
+        return NULL;
+    }
+    if (strncmp(uri, "sqlite://", 9) == 0)
+        path = uri + 9;
+    else if (strncmp(uri, "sqlite:", 7) == 0)
+        path = uri + 7;
+    if (*path == '\0') {
+        log_error("database URI %s names no file", uri);
+        return NULL;
+    }
+    return storage_sqlite_open(path, files_url);
+}
+
+int
+storage_acl_split(json_t *acl, json_t **rperm, json_t **wperm, perr_t *err)
+{
+    const char *who;
+    json_t *perms;
+    json_t *r, *w;
+
+    if (!json_is_object(acl))
+        return perr_set(err, PERR_INVALID_ACL, "ACL must be an object");
+    r = json_array();
+    w = json_array();
+    json_object_foreach(acl, who, perms) {
+        const char *p;
+        json_t *allowed;
+
+        if (!json_is_object(perms) || who[0] == '\0')
+            goto invalid;
+        json_object_foreach(perms, p, allowed) {
+            if (!json_is_boolean(allowed) ||
+                (strcmp(p, "read") != 0 && strcmp(p, "write") != 0))
+                goto invalid;
+            /* false is the same as absent: only grants are stored. */
+            if (json_is_true(allowed))
+                json_array_append_new(p[0] == 'r' ? r : w, json_string(who));
+        }
+    }
+    *rperm = r;
+    *wperm = w;
+    return 0;
+
+invalid:
+    json_decref(r);
+    json_decref(w);
+    return perr_set(err, PERR_INVALID_ACL, "Invalid ACL: permissions must be "
+                                           "objects of read/write booleans");
+}
+
+json_t *
+storage_acl_join(json_t *rperm, json_t *wperm)
+{
+    json_t *acl;
+    json_t *who;
+    size_t i;
+
+    if (rperm == NULL && wperm == NULL)
+        return NULL;
+    acl = json_object();
+    json_array_foreach(rperm, i, who) {
+        const char *k = json_string_value(who);
+        json_t *entry;
+
+        if (k == NULL)
+            continue;
+        entry = json_object_get(acl, k);
+        if (entry == NULL) {
+            entry = json_object();
+            json_object_set_new(acl, k, entry);
+        }
+        json_object_set_new(entry, "read", json_true());
+    }
+    json_array_foreach(wperm, i, who) {
+        const char *k = json_string_value(who);
+        json_t *entry;
+
+        if (k == NULL)
+            continue;
+        entry = json_object_get(acl, k);
+        if (entry == NULL) {
+            entry = json_object();
+            json_object_set_new(acl, k, entry);
+        }
+        json_object_set_new(entry, "write", json_true());
+    }
+    return acl;
+}
+
+int
+storage_perm_allows(json_t *perm, const char *const *ids)
+{
+    json_t *who;
+    size_t i;
+
+    if (ids == NULL || perm == NULL || json_is_null(perm))
+        return 1;
+    json_array_foreach(perm, i, who) {
+        const char *k = json_string_value(who);
+
+        for (const char *const *id = ids; k && *id; id++) {
+            if (strcmp(k, *id) == 0)
+                return 1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * storage.h - the interface every database engine implements.
+ *
+ * Objects cross this interface in Parse's JSON form: {"objectId": ...,
+ * "createdAt": ..., "ACL": {...}, "score": 3, "when": {"__type":"Date",
+ * ...}}. Queries cross it as a validated query_t. Each engine owns the
+ * translation to its tables (one per class, a typed column per field,
+ * _rperm/_wperm for the ACL, as parse-server's Postgres adapter lays
+ * them out) and builds SQL with bound parameters only. Engines are safe to
+ * call from any worker thread at once.
+ */
+#ifndef PARSEC_STORAGE_H
+#define PARSEC_STORAGE_H
+
+#include <jansson.h>
+
+#include "error.h"
+#include "query.h"
+#include "schema.h"
+
+typedef struct storage storage_t;
+
+/*
+ * Called by update() inside the engine's transaction with the object as
+ * stored. Fills *changes with a new object mapping each changed field to
+ * its new value (JSON null removes the field). Returns 0 or -1 with err
+ * set, which aborts the update.
+ */
+typedef int (*storage_update_fn)(void *ctx, json_t *current, json_t **changes,
+                                 perr_t *err);
+
+typedef struct {
+    /* A short engine name and version for the start-up line. */
+    const char *(*describe)(storage_t *st);
+    void (*close)(storage_t *st);
+
+    /* Every stored _SCHEMA document, as a new JSON array. */
+    int (*load_schemas)(storage_t *st, json_t **docs, perr_t *err);
+
+    /*
+     * Make class name hold the fields want[0..n-1], creating the class
+     * and columns as needed, atomically against other writers. A field
+     * that exists with another type is 111. On success *out is a new
+     * reference to the class as now stored (the caller publishes it).
+     */
+    int (*ensure_fields)(storage_t *st, const char *name,
+                         const schema_field_t *want, size_t n,
+                         schema_class_t **out, perr_t *err);
+
+    /* Store a new object. A taken objectId is 137. */
+    int (*insert)(storage_t *st, const schema_class_t *cls, json_t *obj,
+                  perr_t *err);
+
+    /*
+     * Read object id, let fn compute the changes, write them with the new
+     * updatedAt, all in one transaction. write_ids lists the ACL entries
+     * that grant the caller write (NULL: master). A missing or unwritable
+     * object is 101. *result receives the object after the change.
+     */
+    int (*update)(storage_t *st, const schema_class_t *cls, const char *id,
+                  const char *const *write_ids, const char *updated_at,
+                  storage_update_fn fn, void *ctx, json_t **result,
+                  perr_t *err);
+
+    /* Delete object id if write_ids allows it; otherwise 101. */
+    int (*remove)(storage_t *st, const schema_class_t *cls, const char *id,
+                  const char *const *write_ids, perr_t *err);
+
+    /* The matching objects, as a new JSON array. */
+    int (*find)(storage_t *st, const schema_class_t *cls, const query_t *q,
+                json_t **results, perr_t *err);
+
+    /* How many objects match (limit and skip ignored). */
+    int (*count)(storage_t *st, const schema_class_t *cls, const query_t *q,
+                 long long *n, perr_t *err);
+
+    /* Add or remove owning_id -> related_id in the relation field of
+     * class owner (the _Join:field:owner table). */
+    int (*relation_change)(storage_t *st, const char *owner,
+                           const char *field, const char *owning_id,
+                           const char *related_id, int add, perr_t *err);
+} storage_ops_t;
+
+struct storage {
+    const storage_ops_t *ops;
+    char *files_url;        /* prefix for File urls: serverURL/files/appId/ */
+};
+
+/*
+ * Open the engine the URI names (a path, "sqlite:" or "sqlite://" URI).
+ * files_url is copied. Returns NULL and logs the reason on failure.
+ */
+storage_t *storage_open(const char *uri, const char *files_url);
+
+/* ---- helpers shared by the engines ---- */
+
+/*
+ * Split a Parse ACL object into the read and write permission lists the
+ * tables store (new JSON arrays). An ACL must be an object of objects
+ * whose "read"/"write" members are booleans, else 123.
+ */
+int storage_acl_split(json_t *acl, json_t **rperm, json_t **wperm,
+                      perr_t *err);
+
+/* Rebuild the ACL object from permission arrays (either may be NULL).
+ * Returns NULL when both are NULL. */
+json_t *storage_acl_join(json_t *rperm, json_t *wperm);
+
+/* True when ids (NULL-terminated) shares an entry with perm, a JSON
+ * array; a NULL perm means public. */
+int storage_perm_allows(json_t *perm, const char *const *ids);
+
+#endif
