@@ -34,6 +34,7 @@
       "Nested keys should not contain the '$' or '.' characters")           \
     X(INVALID_ACL, 123, 400, "Invalid ACL.")                                \
     X(REQUEST_TIMEOUT, 124, 400, "The request timed out.")                  \
+    X(INEFFICIENT_QUERY, 154, 400, "An inefficient query was rejected.")   \
     X(CHANGED_IMMUTABLE_FIELD, 136, 400, "An immutable field was changed.") \
     X(DUPLICATE_VALUE, 137, 400,                                            \
       "A duplicate value for a field with unique values was provided")      \

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regexp.h"
 #include "util.h"
 
 static qnode_t *
@@ -30,6 +31,10 @@ qnode_free(qnode_t *n)
         qnode_free(n->kids[i]);
     free(n->kids);
     free(n->field);
+    free(n->options);
+    free(n->sub_key);
+    qnode_free(n->sub_where);
+    schema_class_release(n->sub_cls);
     json_decref(n->value);
     free(n);
 }
@@ -47,7 +52,7 @@ static bool
 query_is_special_key(const char *k)
 {
     static const char *const special[] = {
-        "$and", "$or", "$nor", "_rperm", "_wperm"};
+        "$and", "$or", "$nor", "$relatedTo", "_rperm", "_wperm"};
 
     for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
         if (strcmp(k, special[i]) == 0)
@@ -179,17 +184,137 @@ static const struct {
     {"$eq", QOP_EQ},   {"$ne", QOP_NE},   {"$lt", QOP_LT},
     {"$lte", QOP_LTE}, {"$gt", QOP_GT},   {"$gte", QOP_GTE},
     {"$in", QOP_IN},   {"$nin", QOP_NIN}, {"$exists", QOP_EXISTS},
-    {"$all", QOP_ALL},
+    {"$all", QOP_ALL}, {"$containedBy", QOP_CONTAINED_BY},
 };
+
+static int query_parse_into(const schema_class_t *cls, json_t *where,
+                            qnode_t *parent, int depth, perr_t *err);
+
+/* Parse {"where": {...}, "className": "X"} into a sub-query on n. */
+static int
+query_parse_sub(qnode_t *n, json_t *spec, const char *op, int depth,
+                perr_t *err)
+{
+    json_t *where = json_object_get(spec, "where");
+    const char *cls = json_string_value(json_object_get(spec, "className"));
+    schema_class_t *empty = NULL;
+    int rc;
+
+    if (!json_is_object(spec) || cls == NULL ||
+        (where != NULL && !json_is_object(where)))
+        return perr_set(err, PERR_INVALID_QUERY, "improper usage of %s", op);
+    if (schema_check_class_name(cls, err))
+        return -1;
+    n->sub_cls = schema_cache_get(cls);
+    if (n->sub_cls == NULL)
+        empty = schema_class_create(cls);
+    n->sub_where = qnode_create(QN_AND);
+    rc = where ? query_parse_into(n->sub_cls ? n->sub_cls : empty, where,
+                                  n->sub_where, depth + 1, err)
+               : 0;
+    schema_class_release(empty);
+    return rc;
+}
+
+/* $regex with its $options, checked by compiling the pattern once. */
+static int
+query_parse_regex(const char *field, ptype_t ftype, json_t *spec,
+                  qnode_t **out, perr_t *err)
+{
+    json_t *pattern = json_object_get(spec, "$regex");
+    json_t *options = json_object_get(spec, "$options");
+    regexp_t *re;
+    qnode_t *n;
+
+    if (!json_is_string(pattern))
+        return perr_set(err, PERR_INVALID_QUERY, "bad $regex: must be a string");
+    if (options != NULL && !json_is_string(options))
+        return perr_set(err, PERR_INVALID_QUERY,
+                        "bad $options: must be a string");
+    re = regexp_compile(json_string_value(pattern),
+                        options ? json_string_value(options) : "", err);
+    if (re == NULL)
+        return -1;
+    regexp_free(re);
+    n = query_cmp(field, ftype, QOP_REGEX, json_incref(pattern));
+    n->options = options ? strdup(json_string_value(options)) : NULL;
+    *out = n;
+    return 0;
+}
+
+/* $select / $dontSelect: {"query": {"className", "where"}, "key": k}. */
+static int
+query_parse_select(const char *field, ptype_t ftype, qop_t op,
+                   const char *opname, json_t *spec, int depth,
+                   qnode_t **out, perr_t *err)
+{
+    json_t *key = json_object_get(spec, "key");
+    qnode_t *n;
+
+    if (!json_is_object(spec) || !json_is_string(key) ||
+        !json_is_object(json_object_get(spec, "query")))
+        return perr_set(err, PERR_INVALID_QUERY, "improper usage of %s",
+                        opname);
+    n = query_cmp(field, ftype, op, json_null());
+    n->sub_key = strdup(json_string_value(key));
+    if (query_parse_sub(n, json_object_get(spec, "query"), opname, depth,
+                        err)) {
+        qnode_free(n);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+/* $relatedTo: {"object": Pointer to the owner, "key": relation field}. */
+static int
+query_parse_related(json_t *spec, qnode_t *parent, perr_t *err)
+{
+    json_t *obj = json_object_get(spec, "object");
+    json_t *key = json_object_get(spec, "key");
+    const char *cls = json_string_value(json_object_get(obj, "className"));
+    json_t *oid = json_object_get(obj, "objectId");
+    qnode_t *n;
+
+    if (!ptype_is(obj, "Pointer") || cls == NULL || !json_is_string(oid) ||
+        !json_is_string(key))
+        return perr_set(err, PERR_INVALID_QUERY, "improper usage of $relatedTo");
+    if (schema_check_class_name(cls, err))
+        return -1;
+    n = query_cmp("objectId", PT_STRING, QOP_RELATED_TO, json_incref(oid));
+    n->sub_key = strdup(json_string_value(key));
+    n->sub_cls = schema_cache_get(cls);
+    qnode_add_kid(parent, n);
+    return 0;
+}
 
 /* One {"$op": operand} entry on field. */
 static int
 query_parse_op(const char *field, ptype_t ftype, const char *opname,
-               json_t *operand, qnode_t **out, perr_t *err)
+               json_t *operand, int depth, qnode_t **out, perr_t *err)
 {
     qop_t op = QOP_EQ;
     bool found = false;
     json_t *val;
+
+    if (!strcmp(opname, "$inQuery") || !strcmp(opname, "$notInQuery")) {
+        qnode_t *n = query_cmp(field, ftype,
+                               opname[1] == 'i' ? QOP_IN_QUERY
+                                                : QOP_NOT_IN_QUERY,
+                               json_null());
+
+        if (query_parse_sub(n, operand, opname, depth, err)) {
+            qnode_free(n);
+            return -1;
+        }
+        *out = n;
+        return 0;
+    }
+    if (!strcmp(opname, "$select") || !strcmp(opname, "$dontSelect"))
+        return query_parse_select(field, ftype,
+                                  opname[1] == 's' ? QOP_SELECT
+                                                   : QOP_DONT_SELECT,
+                                  opname, operand, depth, out, err);
 
     for (size_t i = 0; i < sizeof(query_ops) / sizeof(query_ops[0]); i++) {
         if (strcmp(opname, query_ops[i].name) == 0) {
@@ -212,6 +337,7 @@ query_parse_op(const char *field, ptype_t ftype, const char *opname,
     case QOP_IN:
     case QOP_NIN:
     case QOP_ALL:
+    case QOP_CONTAINED_BY:
         val = query_normalise_list(operand, opname, err);
         if (val == NULL)
             return -1;
@@ -256,7 +382,7 @@ query_is_constraint(json_t *v)
 
 static int
 query_parse_field(const schema_class_t *cls, const char *key, json_t *v,
-                  qnode_t *parent, perr_t *err)
+                  qnode_t *parent, int depth, perr_t *err)
 {
     const char *dot = strchr(key, '.');
     ptype_t ftype;
@@ -290,17 +416,24 @@ query_parse_field(const schema_class_t *cls, const char *key, json_t *v,
     }
     json_object_foreach(v, opname, operand) {
         qnode_t *n = NULL;
+        int rc;
 
-        if (query_parse_op(key, ftype, opname, operand, &n, err))
+        if (strcmp(opname, "$options") == 0) {
+            if (json_object_get(v, "$regex") == NULL)
+                return perr_set(err, PERR_INVALID_QUERY,
+                                "$options needs a $regex");
+            continue;
+        }
+        if (strcmp(opname, "$regex") == 0)
+            rc = query_parse_regex(key, ftype, v, &n, err);
+        else
+            rc = query_parse_op(key, ftype, opname, operand, depth, &n, err);
+        if (rc)
             return -1;
         qnode_add_kid(parent, n);
     }
     return 0;
 }
-
-static int
-query_parse_into(const schema_class_t *cls, json_t *where, qnode_t *parent,
-                 int depth, perr_t *err);
 
 /* $or / $and / $nor: an array of where objects. */
 static int
@@ -352,9 +485,12 @@ query_parse_into(const schema_class_t *cls, json_t *where, qnode_t *parent,
             if (key[0] == '_')
                 return perr_set(err, PERR_INVALID_QUERY,
                                 "Cannot query on %s", key);
-            rc = query_parse_compound(cls, key, v, parent, depth, err);
+            if (strcmp(key, "$relatedTo") == 0)
+                rc = query_parse_related(v, parent, err);
+            else
+                rc = query_parse_compound(cls, key, v, parent, depth, err);
         } else {
-            rc = query_parse_field(cls, key, v, parent, err);
+            rc = query_parse_field(cls, key, v, parent, depth, err);
         }
         if (rc)
             return -1;

@@ -36,6 +36,14 @@ typedef enum {
     QOP_NIN,
     QOP_EXISTS,     /* value is true or false */
     QOP_ALL,        /* array field holds every element of value */
+    QOP_CONTAINED_BY, /* every element of the array field is in value */
+    QOP_REGEX,      /* value is the pattern, options the $options */
+    QOP_IN_QUERY,   /* pointer's objectId is among sub-query's objectIds */
+    QOP_NOT_IN_QUERY,
+    QOP_SELECT,     /* value is among the sub-query's sub_key values */
+    QOP_DONT_SELECT,
+    QOP_RELATED_TO, /* objectId is in relation sub_key of the sub_cls
+                       object whose objectId is value */
 } qop_t;
 
 typedef struct qnode {
@@ -44,6 +52,12 @@ typedef struct qnode {
     char *field;                /* QN_CMP: a validated field name */
     ptype_t ftype;              /* QN_CMP: the field's type */
     json_t *value;              /* QN_CMP: normalised operand, owned */
+    char *options;              /* QOP_REGEX: $options, or NULL */
+    schema_class_t *sub_cls;    /* sub-query class (a reference), or NULL
+                                   when that class does not exist */
+    struct qnode *sub_where;    /* sub-query constraints */
+    char *sub_key;              /* QOP_SELECT: the sub-query's field;
+                                   QOP_RELATED_TO: the relation field */
     struct qnode **kids;        /* QN_AND / QN_OR / QN_NOR */
     size_t nkids;
 } qnode_t;

@@ -22,10 +22,12 @@
 #include <string.h>
 
 #include "log.h"
+#include "regexp.h"
 #include "storage.h"
 #include "util.h"
 
 #define STMT_CACHE_SIZE 128
+#define SQ_REGEXP_LIMIT "parsec: regular expression exceeded its match limit"
 
 typedef struct {
     char *sql;
@@ -72,6 +74,52 @@ sq_exec(sqlite3 *db, const char *sql)
     return 0;
 }
 
+static void
+sq_regexp_free(void *p)
+{
+    regexp_free(p);
+}
+
+/*
+ * parsec_regexp(pattern, options, value): 1 when value matches. The
+ * compiled pattern is kept with the statement while the pattern argument
+ * stays the same. A pattern that hits the match limit fails the query.
+ */
+static void
+sq_regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    regexp_t *re = sqlite3_get_auxdata(ctx, 0);
+    const char *subject = (const char *)sqlite3_value_text(argv[2]);
+    int rc;
+
+    if (subject == NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    if (re == NULL) {
+        perr_t err;
+
+        re = regexp_compile((const char *)sqlite3_value_text(argv[0]),
+                            (const char *)sqlite3_value_text(argv[1]), &err);
+        if (re == NULL) {
+            sqlite3_result_error(ctx, "parsec: invalid regular expression", -1);
+            return;
+        }
+        sqlite3_set_auxdata(ctx, 0, re, sq_regexp_free);
+        re = sqlite3_get_auxdata(ctx, 0);
+        if (re == NULL) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+    }
+    rc = regexp_match(re, subject, (size_t)sqlite3_value_bytes(argv[2]));
+    if (rc < 0) {
+        sqlite3_result_error(ctx, SQ_REGEXP_LIMIT, -1);
+        return;
+    }
+    sqlite3_result_int(ctx, rc);
+}
+
 static sqlite3 *
 sq_open_db(const char *path)
 {
@@ -89,7 +137,10 @@ sq_open_db(const char *path)
     sqlite3_busy_timeout(db, 30000);
     if (sq_exec(db, "PRAGMA journal_mode=WAL") ||
         sq_exec(db, "PRAGMA synchronous=FULL") ||
-        sq_exec(db, "PRAGMA foreign_keys=OFF")) {
+        sq_exec(db, "PRAGMA foreign_keys=OFF") ||
+        sqlite3_create_function_v2(db, "parsec_regexp", 3,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   sq_regexp_fn, NULL, NULL, NULL) != SQLITE_OK) {
         sqlite3_close_v2(db);
         return NULL;
     }
@@ -153,6 +204,10 @@ sq_fail(sq_conn_t *c, const char *what, perr_t *err)
 
     if (code == SQLITE_CONSTRAINT_PRIMARYKEY || code == SQLITE_CONSTRAINT_UNIQUE)
         return perr_set(err, PERR_DUPLICATE_VALUE, NULL);
+    if (strcmp(sqlite3_errmsg(c->db), SQ_REGEXP_LIMIT) == 0)
+        return perr_set(err, PERR_INEFFICIENT_QUERY,
+                        "The regular expression is too expensive to "
+                        "evaluate.");
     log_error("sqlite: %s failed: %s", what, sqlite3_errmsg(c->db));
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
         return perr_set(err, PERR_SERVICE_UNAVAILABLE,
@@ -875,7 +930,8 @@ sq_remove(storage_t *base, const schema_class_t *cls, const char *id,
 
 /* Values bound in order while the WHERE text is built. */
 typedef struct {
-    json_t *binds;      /* array of JSON values */
+    json_t *binds;              /* array of JSON values */
+    const char *const *read_ids;/* ACL ids for sub-queries; NULL: master */
 } sq_where_t;
 
 static void
@@ -925,6 +981,7 @@ sq_field_expr(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
 static void
 sq_where_node(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
               const qnode_t *n);
+static void sq_acl_clause(sq_where_t *w, sbuf_t *sql);
 
 static void
 sq_where_list(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
@@ -993,6 +1050,15 @@ sq_where_array(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         }
         sbuf_append(sql, ")");
         return;
+    case QOP_CONTAINED_BY:
+        sq_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+                         "json_each(");
+        sq_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, ") WHERE value NOT IN (");
+        sq_where_list(w, sql, cls, v);
+        sbuf_append(sql, "))");
+        return;
     default:
         /* Ordering against an array: any element in range. */
         sbuf_append(sql, "EXISTS (SELECT 1 FROM json_each(");
@@ -1018,6 +1084,71 @@ sq_list_has_null(json_t *list)
     return false;
 }
 
+/* "(SELECT column FROM sub WHERE ... AND readable)" for a sub-query. */
+static void
+sq_subselect(sq_where_t *w, sbuf_t *sql, const qnode_t *n, const char *column)
+{
+    sbuf_append(sql, "(SELECT ");
+    sq_field_expr(w, sql, n->sub_cls, column);
+    sbuf_append(sql, " FROM ");
+    sbuf_append_ident(sql, n->sub_cls->name);
+    sbuf_append(sql, " WHERE ");
+    sq_where_node(w, sql, n->sub_cls, n->sub_where);
+    sq_acl_clause(w, sql);
+    sbuf_append(sql, ")");
+}
+
+/* $inQuery, $notInQuery, $select, $dontSelect and $relatedTo. */
+static void
+sq_where_sub(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+             const qnode_t *n)
+{
+    bool negate = n->op == QOP_NOT_IN_QUERY || n->op == QOP_DONT_SELECT;
+    const char *column = n->op == QOP_SELECT || n->op == QOP_DONT_SELECT
+                             ? n->sub_key : "objectId";
+
+    if (n->op == QOP_RELATED_TO) {
+        const schema_field_t *f = n->sub_cls ? schema_field_find(n->sub_cls,
+                                                                 n->sub_key)
+                                             : NULL;
+        sbuf_t join;
+
+        if (f == NULL || f->type != PT_RELATION) {
+            sbuf_append(sql, "0");
+            return;
+        }
+        sbuf_init(&join);
+        sbuf_printf(&join, "_Join:%s:%s", f->name, n->sub_cls->name);
+        sbuf_append(sql, "\"objectId\" IN (SELECT \"relatedId\" FROM ");
+        sbuf_append_ident(sql, join.data);
+        sbuf_append(sql, " WHERE \"owningId\" = ");
+        sq_bind_later(w, sql, n->value);
+        sbuf_append(sql, ")");
+        sbuf_cleanup(&join);
+        return;
+    }
+    /* A sub-query on a class that does not exist matches nothing. */
+    if (n->sub_cls == NULL) {
+        sbuf_append(sql, negate ? "1" : "0");
+        return;
+    }
+    sbuf_append(sql, negate ? "COALESCE(" : "(");
+    if (n->ftype == PT_ARRAY) {
+        /* An array of pointers matches when any element does. */
+        sbuf_append(sql, "EXISTS (SELECT 1 FROM json_each(");
+        sq_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, ") WHERE COALESCE(json_extract(value, '$.objectId'),"
+                         " value) IN ");
+        sq_subselect(w, sql, n, column);
+        sbuf_append(sql, ")");
+    } else {
+        sq_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, " IN ");
+        sq_subselect(w, sql, n, column);
+    }
+    sbuf_append(sql, negate ? " = 0, 1)" : ")");
+}
+
 static void
 sq_where_cmp(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
              const qnode_t *n)
@@ -1027,6 +1158,23 @@ sq_where_cmp(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         [QOP_GTE] = " >= "};
     json_t *v = n->value;
 
+    if (n->op >= QOP_IN_QUERY) {
+        sq_where_sub(w, sql, cls, n);
+        return;
+    }
+    if (n->op == QOP_REGEX) {
+        json_t *opts = json_string(n->options ? n->options : "");
+
+        sbuf_append(sql, "COALESCE(parsec_regexp(");
+        sq_bind_later(w, sql, v);
+        sbuf_append(sql, ", ");
+        sq_bind_later(w, sql, opts);
+        sbuf_append(sql, ", ");
+        sq_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, "), 0)");
+        json_decref(opts);
+        return;
+    }
     if (n->ftype == PT_ARRAY && n->op != QOP_EXISTS) {
         sq_where_array(w, sql, cls, n);
         return;
@@ -1082,8 +1230,9 @@ sq_where_cmp(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         sq_field_expr(w, sql, cls, n->field);
         sbuf_append(sql, json_is_true(v) ? " IS NOT NULL" : " IS NULL");
         break;
-    case QOP_ALL:
-        sbuf_append(sql, "0");  /* only arrays hold every element */
+    default:
+        /* $all and $containedBy only match arrays. */
+        sbuf_append(sql, "0");
         break;
     }
     sbuf_append(sql, ")");
@@ -1121,6 +1270,25 @@ sq_where_node(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
     sbuf_append(sql, ")");
 }
 
+/* " AND (the caller may read the row)" for the rows of the query. */
+static void
+sq_acl_clause(sq_where_t *w, sbuf_t *sql)
+{
+    if (w->read_ids == NULL)
+        return;
+    sbuf_append(sql, " AND (\"_rperm\" IS NULL OR EXISTS (SELECT 1 FROM "
+                     "json_each(\"_rperm\") WHERE value IN (");
+    for (size_t i = 0; w->read_ids[i]; i++) {
+        json_t *id = json_string(w->read_ids[i]);
+
+        if (i)
+            sbuf_append(sql, ",");
+        sq_bind_later(w, sql, id);
+        json_decref(id);
+    }
+    sbuf_append(sql, ")))");
+}
+
 /* " WHERE ..." for q, including the caller's read permission. */
 static void
 sq_where_clause(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
@@ -1128,19 +1296,7 @@ sq_where_clause(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
 {
     sbuf_append(sql, " WHERE ");
     sq_where_node(w, sql, cls, q->where);
-    if (q->read_ids != NULL) {
-        sbuf_append(sql, " AND (\"_rperm\" IS NULL OR EXISTS (SELECT 1 FROM "
-                         "json_each(\"_rperm\") WHERE value IN (");
-        for (size_t i = 0; q->read_ids[i]; i++) {
-            if (i)
-                sbuf_append(sql, ",");
-            json_t *id = json_string(q->read_ids[i]);
-
-            sq_bind_later(w, sql, id);
-            json_decref(id);
-        }
-        sbuf_append(sql, ")))");
-    }
+    sq_acl_clause(w, sql);
 }
 
 static void
@@ -1185,7 +1341,7 @@ sq_find(storage_t *base, const schema_class_t *cls, const query_t *q,
 {
     sq_storage_t *st = (sq_storage_t *)base;
     sq_conn_t *c = sq_conn(st, err);
-    sq_where_t w = {json_array()};
+    sq_where_t w = {json_array(), q->read_ids};
     sqlite3_stmt *stmt;
     json_t *out;
     sbuf_t sql;
@@ -1237,7 +1393,7 @@ sq_count(storage_t *base, const schema_class_t *cls, const query_t *q,
 {
     sq_storage_t *st = (sq_storage_t *)base;
     sq_conn_t *c = sq_conn(st, err);
-    sq_where_t w = {json_array()};
+    sq_where_t w = {json_array(), q->read_ids};
     sqlite3_stmt *stmt;
     sbuf_t sql;
     int rc;
