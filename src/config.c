@@ -63,7 +63,8 @@ static const opt_t config_opts[] = {
      OFF(max_object_size), "largest stored object (default 128kb)"},
     {"maxLimit", "PARSE_SERVER_MAX_LIMIT", OPT_INT, OFF(max_limit),
      "largest limit a query may ask for (default none)"},
-    {"batchRequestLimit", "PARSE_SERVER_BATCH_REQUEST_LIMIT", OPT_INT,
+    {"batchRequestLimit", 
+     "PARSE_SERVER_REQUEST_COMPLEXITY_BATCH_REQUEST_LIMIT", OPT_INT,
      OFF(batch_request_limit),
      "most sub-requests in one batch; -1 for no limit (default -1)"},
     {"threads", "PARSEC_THREADS", OPT_INT, OFF(threads),
@@ -117,6 +118,53 @@ config_set(config_t *cfg, const opt_t *opt, const char *text,
     return -1;
 }
 
+static int config_set_json(config_t *cfg, const char *key, json_t *val,
+                           const char *path);
+
+/* requestComplexity groups limits in parse-server's config file. */
+static int
+config_load_nested(config_t *cfg, json_t *group, const char *path)
+{
+    const char *key;
+    json_t *val;
+
+    json_object_foreach(group, key, val) {
+        if (config_set_json(cfg, key, val, path))
+            return -1;
+    }
+    return 0;
+}
+
+/* Apply one key of a config file. */
+static int
+config_set_json(config_t *cfg, const char *key, json_t *val, const char *path)
+{
+    const opt_t *opt = config_find(key);
+    char buf[64];
+    const char *text = buf;
+
+    if (strcmp(key, "requestComplexity") == 0 && json_is_object(val))
+        return config_load_nested(cfg, val, path);
+    if (opt == NULL) {
+        /* parse-server has many options parsec does not implement yet;
+         * ignoring them lets an existing config file start parsec. */
+        fprintf(stderr, "parsec: ignoring unsupported option %s\n", key);
+        return 0;
+    }
+    if (json_is_string(val))
+        text = json_string_value(val);
+    else if (json_is_integer(val))
+        snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(val));
+    else if (json_is_boolean(val))
+        text = json_is_true(val) ? "true" : "false";
+    else {
+        fprintf(stderr, "parsec: option %s in %s has the wrong type\n", key,
+                path);
+        return -1;
+    }
+    return config_set(cfg, opt, text, path);
+}
+
 static int
 config_load_file(config_t *cfg, const char *path)
 {
@@ -137,29 +185,7 @@ config_load_file(config_t *cfg, const char *path)
         return -1;
     }
     json_object_foreach(root, key, val) {
-        const opt_t *opt = config_find(key);
-        char buf[64];
-        const char *text = buf;
-
-        if (opt == NULL) {
-            /* parse-server has many options parsec does not implement yet;
-             * ignoring them lets an existing config file start parsec. */
-            fprintf(stderr, "parsec: ignoring unsupported option %s\n", key);
-            continue;
-        }
-        if (json_is_string(val))
-            text = json_string_value(val);
-        else if (json_is_integer(val))
-            snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(val));
-        else if (json_is_boolean(val))
-            text = json_is_true(val) ? "true" : "false";
-        else {
-            fprintf(stderr, "parsec: option %s in %s has the wrong type\n",
-                    key, path);
-            rc = -1;
-            break;
-        }
-        if (config_set(cfg, opt, text, path)) {
+        if (config_set_json(cfg, key, val, path)) {
             rc = -1;
             break;
         }
