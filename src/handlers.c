@@ -58,6 +58,22 @@ handlers_find(request_t *req)
 }
 
 int
+handlers_aggregate(request_t *req)
+{
+    json_t *out;
+
+    if (!req->auth.master) {
+        perr_set_code(&req->err, 119, 403,
+                      "unauthorized: master key is required");
+        return request_fail(req);
+    }
+    if (rest_aggregate(req, req->route[0], handlers_query_params(req), &out,
+                       &req->err))
+        return request_fail(req);
+    return request_reply(req, 200, out);
+}
+
+int
 handlers_get(request_t *req)
 {
     json_t *out;

@@ -20,5 +20,6 @@ int handlers_update(request_t *req);
 int handlers_delete(request_t *req);
 int handlers_missing_id(request_t *req);
 int handlers_batch(request_t *req);
+int handlers_aggregate(request_t *req);
 
 #endif

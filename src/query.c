@@ -7,10 +7,13 @@
 #include "query.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "geo.h"
 #include "regexp.h"
+#include "textsearch.h"
 #include "util.h"
 
 static qnode_t *
@@ -242,6 +245,194 @@ query_parse_regex(const char *field, ptype_t ftype, json_t *spec,
     return 0;
 }
 
+/* A GeoPoint operand as (lat, lng); 0 or -1 with err set. */
+static int
+query_geopoint(json_t *v, double *lat, double *lng, const char *op,
+               perr_t *err)
+{
+    json_t *la = json_object_get(v, "latitude");
+    json_t *lo = json_object_get(v, "longitude");
+
+    if (json_is_array(v) && json_array_size(v) == 2) {
+        /* [longitude, latitude], the order Mongo's $centerSphere uses */
+        lo = json_array_get(v, 0);
+        la = json_array_get(v, 1);
+    } else if (!ptype_is(v, "GeoPoint")) {
+        return perr_set(err, PERR_INVALID_JSON, "bad %s value: not a GeoPoint",
+                        op);
+    }
+    if (!json_is_number(la) || !json_is_number(lo))
+        return perr_set(err, PERR_INVALID_JSON, "bad %s value: not a GeoPoint",
+                        op);
+    *lat = json_number_value(la);
+    *lng = json_number_value(lo);
+    if (*lat < -90 || *lat > 90)
+        return perr_set(err, PERR_INVALID_JSON,
+                        "GeoPoint latitude out of bounds: %g.", *lat);
+    if (*lng < -180 || *lng > 180)
+        return perr_set(err, PERR_INVALID_JSON,
+                        "GeoPoint longitude out of bounds: %g.", *lng);
+    return 0;
+}
+
+/* $nearSphere with its $maxDistance* siblings. */
+static int
+query_parse_near(const char *field, ptype_t ftype, json_t *spec,
+                 qnode_t **out, perr_t *err)
+{
+    static const struct {
+        const char *name;
+        double per_radian;
+    } units[] = {{"$maxDistance", 1}, {"$maxDistanceInRadians", 1},
+                 {"$maxDistanceInMiles", GEO_EARTH_RADIUS_MILES},
+                 {"$maxDistanceInKilometers", GEO_EARTH_RADIUS_KM}};
+    double lat, lng, max = -1;
+
+    if (query_geopoint(json_object_get(spec, "$nearSphere"), &lat, &lng,
+                       "$nearSphere", err))
+        return -1;
+    for (size_t i = 0; i < 4; i++) {
+        json_t *d = json_object_get(spec, units[i].name);
+
+        if (d == NULL)
+            continue;
+        if (!json_is_number(d) || json_number_value(d) < 0)
+            return perr_set(err, PERR_INVALID_QUERY,
+                            "bad %s value: must be a non-negative number",
+                            units[i].name);
+        max = json_number_value(d) / units[i].per_radian;
+    }
+    *out = query_cmp(field, ftype, QOP_NEAR,
+                     json_pack("[f,f,f]", lat, lng, max));
+    return 0;
+}
+
+/* The vertices of a $polygon operand as [[lat, lng], ...]. */
+static json_t *
+query_polygon(json_t *v, perr_t *err)
+{
+    json_t *pts = ptype_is(v, "Polygon") ? json_object_get(v, "coordinates")
+                                         : v;
+    json_t *out, *p;
+    size_t i;
+
+    if (!json_is_array(pts) || json_array_size(pts) < 3) {
+        perr_set(err, PERR_INVALID_JSON, "bad $geoWithin value; $polygon "
+                                         "should contain at least 3 GeoPoints");
+        return NULL;
+    }
+    out = json_array();
+    json_array_foreach(pts, i, p) {
+        double lat, lng;
+
+        if (json_is_array(p) && json_array_size(p) == 2 &&
+            json_is_number(json_array_get(p, 0)) &&
+            json_is_number(json_array_get(p, 1))) {
+            lat = json_number_value(json_array_get(p, 0));
+            lng = json_number_value(json_array_get(p, 1));
+        } else if (query_geopoint(p, &lat, &lng, "$polygon", err)) {
+            json_decref(out);
+            return NULL;
+        }
+        json_array_append_new(out, json_pack("[f,f]", lat, lng));
+    }
+    return out;
+}
+
+/* $within {$box}, $geoWithin {$polygon | $centerSphere}, $geoIntersects. */
+static int
+query_parse_geo(const char *field, ptype_t ftype, const char *opname,
+                json_t *spec, qnode_t **out, perr_t *err)
+{
+    double a, b, c, d;
+    json_t *v;
+
+    if (!json_is_object(spec))
+        return perr_set(err, PERR_INVALID_JSON, "bad %s value", opname);
+    if (strcmp(opname, "$geoIntersects") == 0) {
+        if (query_geopoint(json_object_get(spec, "$point"), &a, &b,
+                           "$geoIntersects", err))
+            return -1;
+        *out = query_cmp(field, ftype, QOP_INTERSECTS, json_pack("[f,f]", a, b));
+        return 0;
+    }
+    if ((v = json_object_get(spec, "$box")) != NULL) {
+        if (!json_is_array(v) || json_array_size(v) != 2 ||
+            query_geopoint(json_array_get(v, 0), &a, &b, "$box", err) ||
+            query_geopoint(json_array_get(v, 1), &c, &d, "$box", err))
+            return err->code ? -1 : perr_set(err, PERR_INVALID_JSON,
+                                             "bad $box value");
+        *out = query_cmp(field, ftype, QOP_WITHIN_BOX,
+                         json_pack("[f,f,f,f]", fmin(a, c), fmin(b, d),
+                                   fmax(a, c), fmax(b, d)));
+        return 0;
+    }
+    if ((v = json_object_get(spec, "$polygon")) != NULL) {
+        json_t *poly = query_polygon(v, err);
+
+        if (poly == NULL)
+            return -1;
+        *out = query_cmp(field, ftype, QOP_WITHIN_POLYGON, poly);
+        return 0;
+    }
+    if ((v = json_object_get(spec, "$centerSphere")) != NULL) {
+        json_t *r = json_array_get(v, 1);
+
+        if (!json_is_array(v) || json_array_size(v) != 2 || !json_is_number(r) ||
+            json_number_value(r) < 0)
+            return perr_set(err, PERR_INVALID_JSON,
+                            "bad $geoWithin value; $centerSphere should be "
+                            "[[lng, lat], radius]");
+        if (query_geopoint(json_array_get(v, 0), &a, &b, "$centerSphere", err))
+            return -1;
+        *out = query_cmp(field, ftype, QOP_WITHIN_CENTER,
+                         json_pack("[f,f,f]", a, b, json_number_value(r)));
+        return 0;
+    }
+    return perr_set(err, PERR_INVALID_JSON, "bad %s value", opname);
+}
+
+/* $text {$search: {$term, $language, $caseSensitive, $diacriticSensitive}}
+ * with parse-server's Postgres checks and messages. */
+static int
+query_parse_text(const char *field, ptype_t ftype, json_t *spec,
+                 qnode_t **out, perr_t *err)
+{
+    json_t *search = json_object_get(spec, "$search");
+    json_t *term = json_object_get(search, "$term");
+    json_t *lang = json_object_get(search, "$language");
+    json_t *cs = json_object_get(search, "$caseSensitive");
+    json_t *ds = json_object_get(search, "$diacriticSensitive");
+
+    if (!json_is_object(search))
+        return perr_set(err, PERR_INVALID_JSON,
+                        "bad $text: $search, should be object");
+    if (!json_is_string(term) || json_string_length(term) == 0)
+        return perr_set(err, PERR_INVALID_JSON,
+                        "bad $text: $term, should be string");
+    if (lang != NULL && !json_is_string(lang))
+        return perr_set(err, PERR_INVALID_JSON,
+                        "bad $text: $language, should be string");
+    if (cs != NULL && !json_is_boolean(cs))
+        return perr_set(err, PERR_INVALID_JSON,
+                        "bad $text: $caseSensitive, should be boolean");
+    if (json_is_true(cs))
+        return perr_set(err, PERR_INVALID_JSON,
+                        "bad $text: $caseSensitive not supported, please use "
+                        "$regex or create a separate lower case column.");
+    if (ds != NULL && !json_is_boolean(ds))
+        return perr_set(err, PERR_INVALID_JSON,
+                        "bad $text: $diacriticSensitive, should be boolean");
+    if (json_is_false(ds))
+        return perr_set(err, PERR_INVALID_JSON,
+                        "bad $text: $diacriticSensitive - false not supported");
+    if (!textsearch_is_valid(json_string_value(term)))
+        return perr_set(err, PERR_INVALID_JSON,
+                        "bad $text: $term has no word to search for");
+    *out = query_cmp(field, ftype, QOP_TEXT, json_incref(term));
+    return 0;
+}
+
 /* $select / $dontSelect: {"query": {"className", "where"}, "key": k}. */
 static int
 query_parse_select(const char *field, ptype_t ftype, qop_t op,
@@ -424,8 +615,21 @@ query_parse_field(const schema_class_t *cls, const char *key, json_t *v,
                                 "$options needs a $regex");
             continue;
         }
+        if (strncmp(opname, "$maxDistance", 12) == 0) {
+            if (json_object_get(v, "$nearSphere") == NULL)
+                return perr_set(err, PERR_INVALID_QUERY,
+                                "%s needs a $nearSphere", opname);
+            continue;
+        }
         if (strcmp(opname, "$regex") == 0)
             rc = query_parse_regex(key, ftype, v, &n, err);
+        else if (strcmp(opname, "$nearSphere") == 0)
+            rc = query_parse_near(key, ftype, v, &n, err);
+        else if (!strcmp(opname, "$within") || !strcmp(opname, "$geoWithin") ||
+                 !strcmp(opname, "$geoIntersects"))
+            rc = query_parse_geo(key, ftype, opname, operand, &n, err);
+        else if (strcmp(opname, "$text") == 0)
+            rc = query_parse_text(key, ftype, operand, &n, err);
         else
             rc = query_parse_op(key, ftype, opname, operand, depth, &n, err);
         if (rc)
@@ -566,12 +770,10 @@ query_parse_order(query_t *q, const char *order, perr_t *err)
 
         if (desc)
             name++;
-        /* $score orders full-text results; parse-server accepts it even
-         * without $text, and so ordering by it is simply ignored here. */
-        if (strcmp(name, "$score") == 0)
-            continue;
-        if (!query_is_valid_path(name) && strcmp(name, "_created_at") &&
-            strcmp(name, "_updated_at")) {
+        /* $score orders full-text results (best first); without a $text
+         * it orders nothing, as in parse-server. */
+        if (!query_is_valid_path(name) && strcmp(name, "$score") != 0 &&
+            strcmp(name, "_created_at") && strcmp(name, "_updated_at")) {
             perr_set(err, PERR_INVALID_KEY_NAME, "Invalid field name: %.120s.",
                      name);
             query_free_list(names, n);
@@ -608,6 +810,16 @@ query_parse(query_t *q, const schema_class_t *cls, json_t *where,
         q->keys = calloc(1, sizeof(char *));  /* keys= selects no field */
     if (include != NULL)
         q->include = query_split_list(include, &q->ninclude);
+    for (size_t i = 0; i < q->nkeys; i++)
+        q->want_score = q->want_score || strcmp(q->keys[i], "$score") == 0;
+    for (size_t i = 0; i < q->where->nkids; i++) {
+        const qnode_t *k = q->where->kids[i];
+
+        if (k->kind == QN_CMP && k->op == QOP_NEAR && q->near == NULL)
+            q->near = k;
+        if (k->kind == QN_CMP && k->op == QOP_TEXT && q->text == NULL)
+            q->text = k;
+    }
     return 0;
 }
 

@@ -38,6 +38,12 @@ typedef enum {
     QOP_ALL,        /* array field holds every element of value */
     QOP_CONTAINED_BY, /* every element of the array field is in value */
     QOP_REGEX,      /* value is the pattern, options the $options */
+    QOP_NEAR,       /* value [lat, lng, max radians or -1] */
+    QOP_WITHIN_BOX, /* value [south lat, west lng, north lat, east lng] */
+    QOP_WITHIN_POLYGON, /* value [[lat, lng], ...] */
+    QOP_WITHIN_CENTER,  /* value [lat, lng, radius in radians] */
+    QOP_INTERSECTS, /* Polygon field contains the point value [lat, lng] */
+    QOP_TEXT,       /* value is the search term */
     QOP_IN_QUERY,   /* pointer's objectId is among sub-query's objectIds */
     QOP_NOT_IN_QUERY,
     QOP_SELECT,     /* value is among the sub-query's sub_key values */
@@ -80,6 +86,10 @@ typedef struct {
     size_t ninclude;
     const char *const *read_ids;/* ACL entries that grant the caller read;
                                    NULL for the master key */
+    const qnode_t *near;        /* a top-level $nearSphere, which orders
+                                   results when no order is given */
+    const qnode_t *text;        /* a top-level $text, for $score */
+    bool want_score;            /* keys asked for $score */
 } query_t;
 
 /*

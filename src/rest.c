@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregate.h"
 #include "log.h"
 #include "query.h"
 #include "schema.h"
@@ -473,8 +474,9 @@ rest_apply_keys(json_t *obj, char **keys, size_t nkeys)
             size_t n = strlen(key);
 
             /* "a.b" selects a; the part below is the include's business */
-            keep = strncmp(keys[i], key, n) == 0 &&
-                   (keys[i][n] == '\0' || keys[i][n] == '.');
+            keep = (strncmp(keys[i], key, n) == 0 &&
+                    (keys[i][n] == '\0' || keys[i][n] == '.')) ||
+                   (strcmp(keys[i], "$score") == 0 && strcmp(key, "score") == 0);
         }
         if (!keep)
             json_object_del(obj, key);
@@ -778,6 +780,31 @@ rest_check_find_params(json_t *params, perr_t *err)
     return 0;
 }
 
+/* Drop the fields named in the excludeKeys parameter from each result. */
+static void
+rest_exclude_keys(json_t *results, json_t *params)
+{
+    char *list = rest_param_string(params, "excludeKeys");
+    char **names;
+    size_t n;
+    json_t *obj;
+    size_t i;
+
+    if (list == NULL)
+        return;
+    names = query_split_list(list, &n);
+    json_array_foreach(results, i, obj) {
+        for (size_t k = 0; k < n; k++) {
+            /* The id and timestamps stay, as in parse-server. */
+            if (strcmp(names[k], "objectId") && strcmp(names[k], "createdAt") &&
+                strcmp(names[k], "updatedAt"))
+                json_object_del(obj, names[k]);
+        }
+    }
+    query_free_list(names, n);
+    free(list);
+}
+
 /* Run q on cls and shape the results (keys, include). */
 static int
 rest_run_query(request_t *req, schema_class_t *cls, query_t *q,
@@ -854,6 +881,7 @@ rest_find(request_t *req, const char *cls_name, json_t *params, json_t **out,
     } else if (rc == 0) {
         rc = rest_run_query(req, cls, &q, &results, &count, err);
         if (rc == 0) {
+            rest_exclude_keys(results, params);
             *out = json_pack("{s:o}", "results", results);
             if (q.count)
                 json_object_set_new(*out, "count", json_integer(count));
@@ -919,7 +947,112 @@ rest_get(request_t *req, const char *cls_name, const char *id, json_t *params,
         json_decref(results);
         return perr_set(err, PERR_OBJECT_NOT_FOUND, "Object not found.");
     }
+    rest_exclude_keys(results, params);
     *out = json_incref(json_array_get(results, 0));
     json_decref(results);
     return 0;
+}
+
+/* The pipeline of an aggregate request, as parse-server reads it: the
+ * "pipeline" parameter (an array, an object of stages, or JSON text), or
+ * else the other parameters taken as stages. Returns a new array. */
+static json_t *
+rest_pipeline(json_t *params, perr_t *err)
+{
+    static const char *const options[] = {
+        "distinct", "where", "hint", "explain", "comment", "readPreference",
+        "rawValues", "rawFieldNames", NULL};
+    json_t *p = json_object_get(params, "pipeline");
+    json_t *stages = json_array();
+    json_t *src = p ? p : params;
+    const char *key;
+    json_t *v;
+
+    if (json_is_array(src)) {
+        json_array_extend(stages, src);
+        return stages;
+    }
+    if (!json_is_object(src)) {
+        json_decref(stages);
+        perr_set(err, PERR_INVALID_QUERY, "pipeline must be an array");
+        return NULL;
+    }
+    json_object_foreach(src, key, v) {
+        bool skip = false;
+
+        for (size_t i = 0; options[i] && !skip && p == NULL; i++)
+            skip = strcmp(key, options[i]) == 0;
+        if (!skip)
+            json_array_append_new(stages, json_pack("{s:O}", key, v));
+    }
+    return stages;
+}
+
+int
+rest_aggregate(request_t *req, const char *cls_name, json_t *params,
+               json_t **out, perr_t *err)
+{
+    json_t *where = json_object_get(params, "where");
+    json_t *distinct = json_object_get(params, "distinct");
+    json_t *parsed = NULL, *pipeline = NULL, *docs = NULL, *results;
+    schema_class_t *cls = NULL;
+    query_t q;
+    int rc = -1;
+
+    if (schema_check_class_name(cls_name, err))
+        return -1;
+    if (json_is_string(json_object_get(params, "pipeline"))) {
+        json_t *p = json_loads(json_string_value(json_object_get(params,
+                                                                 "pipeline")),
+                               JSON_DECODE_ANY, NULL);
+
+        if (p == NULL)
+            return perr_set(err, PERR_INVALID_JSON,
+                            "pipeline parameter is not valid JSON");
+        json_object_set_new(params, "pipeline", p);
+    }
+    if (json_is_string(where)) {
+        parsed = json_loads(json_string_value(where), JSON_DECODE_ANY, NULL);
+        if (parsed == NULL)
+            return perr_set(err, PERR_INVALID_JSON,
+                            "where parameter is not valid JSON");
+        where = parsed;
+    }
+    if (distinct != NULL && !json_is_string(distinct)) {
+        perr_set(err, PERR_INVALID_QUERY, "distinct must be a field name");
+        goto done;
+    }
+    if (distinct == NULL) {
+        pipeline = rest_pipeline(params, err);
+        if (pipeline == NULL || aggregate_check(pipeline, err))
+            goto done;
+    }
+    cls = schema_cache_get(cls_name);
+    if (cls == NULL) {
+        *out = json_pack("{s:[]}", "results");
+        rc = 0;
+        goto done;
+    }
+    if (query_parse(&q, cls, where, NULL, NULL, NULL, err))
+        goto done;
+    q.read_ids = req->auth.acl_ids;
+    rc = req->st->ops->find(req->st, cls, &q, &docs, err);
+    query_cleanup(&q);
+    if (rc)
+        goto done;
+    if (distinct != NULL) {
+        results = aggregate_distinct(docs, json_string_value(distinct));
+        json_decref(docs);
+    } else {
+        rc = aggregate_run(docs, pipeline, &results, err);
+        if (rc)
+            goto done;
+    }
+    *out = json_pack("{s:o}", "results", results);
+
+done:
+    json_decref(parsed);
+    json_decref(pipeline);
+    schema_class_release(cls);
+    return rc;
 }

@@ -34,4 +34,9 @@ int rest_get(request_t *req, const char *cls, const char *id, json_t *params,
 int rest_find(request_t *req, const char *cls, json_t *params, json_t **out,
               perr_t *err);
 
+/* GET /aggregate: a pipeline or distinct over the objects matching
+ * where; *out is {"results": [...]}. The caller checks the master key. */
+int rest_aggregate(request_t *req, const char *cls, json_t *params,
+                   json_t **out, perr_t *err);
+
 #endif

@@ -27,6 +27,7 @@ static const route_t routes[] = {
     {"PUT", "/classes/:className/:objectId", handlers_update},
     {"DELETE", "/classes/:className/:objectId", handlers_delete},
     {"POST", "/batch", handlers_batch},
+    {"GET", "/aggregate/:className", handlers_aggregate},
 };
 
 /* Match path against pattern, filling req->route from a copy of path. */

@@ -22,7 +22,9 @@
 #include <string.h>
 
 #include "log.h"
+#include "geo.h"
 #include "regexp.h"
+#include "textsearch.h"
 #include "storage.h"
 #include "util.h"
 
@@ -120,6 +122,142 @@ sq_regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_int(ctx, rc);
 }
 
+/* Latitude and longitude of a stored GeoPoint ("[lng, lat]" text). */
+static int
+sq_geopoint(sqlite3_value *v, double *lat, double *lng)
+{
+    const char *text = (const char *)sqlite3_value_text(v);
+    json_t *pt = text ? json_loads(text, 0, NULL) : NULL;
+    int rc = -1;
+
+    if (json_is_array(pt) && json_is_number(json_array_get(pt, 0)) &&
+        json_is_number(json_array_get(pt, 1))) {
+        *lng = json_number_value(json_array_get(pt, 0));
+        *lat = json_number_value(json_array_get(pt, 1));
+        rc = 0;
+    }
+    json_decref(pt);
+    return rc;
+}
+
+/* Vertices of "[[lat, lng], ...]" text into new arrays; count or -1. */
+static long
+sq_polygon(sqlite3_value *v, double **lats, double **lngs)
+{
+    const char *text = (const char *)sqlite3_value_text(v);
+    json_t *poly = text ? json_loads(text, 0, NULL) : NULL;
+    size_t n = json_array_size(poly);
+    json_t *p;
+    size_t i;
+
+    if (n < 3) {
+        json_decref(poly);
+        return -1;
+    }
+    *lats = malloc(n * sizeof(double));
+    *lngs = malloc(n * sizeof(double));
+    json_array_foreach(poly, i, p) {
+        (*lats)[i] = json_number_value(json_array_get(p, 0));
+        (*lngs)[i] = json_number_value(json_array_get(p, 1));
+    }
+    json_decref(poly);
+    return (long)n;
+}
+
+/* parsec_geo_distance(point, lat, lng): radians from the stored point. */
+static void
+sq_geo_distance_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    double lat, lng;
+
+    if (sq_geopoint(argv[0], &lat, &lng)) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    sqlite3_result_double(ctx, geo_distance_radians(
+                                   lat, lng, sqlite3_value_double(argv[1]),
+                                   sqlite3_value_double(argv[2])));
+}
+
+/* parsec_geo_in_box(point, south, west, north, east) */
+static void
+sq_geo_in_box_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    double lat, lng;
+
+    if (sq_geopoint(argv[0], &lat, &lng)) {
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
+    sqlite3_result_int(ctx, lat >= sqlite3_value_double(argv[1]) &&
+                                lng >= sqlite3_value_double(argv[2]) &&
+                                lat <= sqlite3_value_double(argv[3]) &&
+                                lng <= sqlite3_value_double(argv[4]));
+}
+
+/* parsec_geo_in_polygon(point, polygon): the point lies in the polygon.
+ * parsec_polygon_contains(polygon, lat, lng): the stored polygon holds
+ * the point. */
+static void
+sq_geo_polygon_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    double lat, lng, *lats = NULL, *lngs = NULL;
+    long n;
+    int inside = 0;
+
+    if (argc == 2) {
+        n = sq_polygon(argv[1], &lats, &lngs);
+        if (n > 0 && sq_geopoint(argv[0], &lat, &lng) == 0)
+            inside = geo_polygon_contains(lats, lngs, (size_t)n, lat, lng);
+    } else {
+        n = sq_polygon(argv[0], &lats, &lngs);
+        if (n > 0)
+            inside = geo_polygon_contains(lats, lngs, (size_t)n,
+                                          sqlite3_value_double(argv[1]),
+                                          sqlite3_value_double(argv[2]));
+    }
+    free(lats);
+    free(lngs);
+    sqlite3_result_int(ctx, inside);
+}
+
+/* parsec_text_score(value, term): 0 or the match score. */
+static void
+sq_text_score_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const char *doc = (const char *)sqlite3_value_text(argv[0]);
+    const char *term = (const char *)sqlite3_value_text(argv[1]);
+
+    sqlite3_result_double(ctx, doc && term ? textsearch_score(doc, term) : 0);
+}
+
+static const struct {
+    const char *name;
+    int nargs;
+    void (*fn)(sqlite3_context *, int, sqlite3_value **);
+} sq_functions[] = {
+    {"parsec_regexp", 3, sq_regexp_fn},
+    {"parsec_geo_distance", 3, sq_geo_distance_fn},
+    {"parsec_geo_in_box", 5, sq_geo_in_box_fn},
+    {"parsec_geo_in_polygon", 2, sq_geo_polygon_fn},
+    {"parsec_polygon_contains", 3, sq_geo_polygon_fn},
+    {"parsec_text_score", 2, sq_text_score_fn},
+};
+
+static int
+sq_register_functions(sqlite3 *db)
+{
+    for (size_t i = 0; i < sizeof(sq_functions) / sizeof(sq_functions[0]); i++) {
+        if (sqlite3_create_function_v2(db, sq_functions[i].name,
+                                       sq_functions[i].nargs,
+                                       SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                       sq_functions[i].fn, NULL, NULL,
+                                       NULL) != SQLITE_OK)
+            return -1;
+    }
+    return 0;
+}
+
 static sqlite3 *
 sq_open_db(const char *path)
 {
@@ -137,10 +275,7 @@ sq_open_db(const char *path)
     sqlite3_busy_timeout(db, 30000);
     if (sq_exec(db, "PRAGMA journal_mode=WAL") ||
         sq_exec(db, "PRAGMA synchronous=FULL") ||
-        sq_exec(db, "PRAGMA foreign_keys=OFF") ||
-        sqlite3_create_function_v2(db, "parsec_regexp", 3,
-                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-                                   sq_regexp_fn, NULL, NULL, NULL) != SQLITE_OK) {
+        sq_exec(db, "PRAGMA foreign_keys=OFF") || sq_register_functions(db)) {
         sqlite3_close_v2(db);
         return NULL;
     }
@@ -1084,6 +1219,91 @@ sq_list_has_null(json_t *list)
     return false;
 }
 
+/* Bind element i of the node's value array. */
+static void
+sq_bind_elem(sq_where_t *w, sbuf_t *sql, const qnode_t *n, size_t i)
+{
+    sq_bind_later(w, sql, json_array_get(n->value, i));
+}
+
+/* "parsec_geo_distance(field, lat, lng)" for a $nearSphere node. */
+static void
+sq_distance_expr(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+                 const qnode_t *n)
+{
+    sbuf_append(sql, "parsec_geo_distance(");
+    sq_field_expr(w, sql, cls, n->field);
+    sbuf_append(sql, ", ");
+    sq_bind_elem(w, sql, n, 0);
+    sbuf_append(sql, ", ");
+    sq_bind_elem(w, sql, n, 1);
+    sbuf_append(sql, ")");
+}
+
+/* Geo constraints and $text, through the functions registered above.
+ * They compare every candidate row: SQLite has no spatial or full-text
+ * index here, so other constraints in the query narrow the scan. */
+static void
+sq_where_geo_text(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+                  const qnode_t *n)
+{
+    switch (n->op) {
+    case QOP_NEAR:
+        sbuf_append(sql, "(");
+        sq_distance_expr(w, sql, cls, n);
+        if (json_number_value(json_array_get(n->value, 2)) >= 0) {
+            sbuf_append(sql, " <= ");
+            sq_bind_elem(w, sql, n, 2);
+        } else {
+            sbuf_append(sql, " IS NOT NULL");
+        }
+        sbuf_append(sql, ")");
+        return;
+    case QOP_WITHIN_BOX:
+        sbuf_append(sql, "parsec_geo_in_box(");
+        sq_field_expr(w, sql, cls, n->field);
+        for (size_t i = 0; i < 4; i++) {
+            sbuf_append(sql, ", ");
+            sq_bind_elem(w, sql, n, i);
+        }
+        sbuf_append(sql, ")");
+        return;
+    case QOP_WITHIN_POLYGON:
+        sbuf_append(sql, "parsec_geo_in_polygon(");
+        sq_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, ", ");
+        sq_bind_later(w, sql, n->value);
+        sbuf_append(sql, ")");
+        return;
+    case QOP_WITHIN_CENTER:
+        sbuf_append(sql, "(parsec_geo_distance(");
+        sq_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, ", ");
+        sq_bind_elem(w, sql, n, 0);
+        sbuf_append(sql, ", ");
+        sq_bind_elem(w, sql, n, 1);
+        sbuf_append(sql, ") <= ");
+        sq_bind_elem(w, sql, n, 2);
+        sbuf_append(sql, ")");
+        return;
+    case QOP_INTERSECTS:
+        sbuf_append(sql, "parsec_polygon_contains(");
+        sq_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, ", ");
+        sq_bind_elem(w, sql, n, 0);
+        sbuf_append(sql, ", ");
+        sq_bind_elem(w, sql, n, 1);
+        sbuf_append(sql, ")");
+        return;
+    default:
+        sbuf_append(sql, "(parsec_text_score(");
+        sq_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, ", ");
+        sq_bind_later(w, sql, n->value);
+        sbuf_append(sql, ") > 0)");
+    }
+}
+
 /* "(SELECT column FROM sub WHERE ... AND readable)" for a sub-query. */
 static void
 sq_subselect(sq_where_t *w, sbuf_t *sql, const qnode_t *n, const char *column)
@@ -1173,6 +1393,10 @@ sq_where_cmp(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         sq_field_expr(w, sql, cls, n->field);
         sbuf_append(sql, "), 0)");
         json_decref(opts);
+        return;
+    }
+    if (n->op >= QOP_NEAR && n->op <= QOP_TEXT) {
+        sq_where_geo_text(w, sql, cls, n);
         return;
     }
     if (n->ftype == PT_ARRAY && n->op != QOP_EXISTS) {
@@ -1300,6 +1524,17 @@ sq_where_clause(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
 }
 
 static void
+sq_text_score_expr(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+                   const qnode_t *n)
+{
+    sbuf_append(sql, "parsec_text_score(");
+    sq_field_expr(w, sql, cls, n->field);
+    sbuf_append(sql, ", ");
+    sq_bind_later(w, sql, n->value);
+    sbuf_append(sql, ")");
+}
+
+static void
 sq_order_clause(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
                 const query_t *q)
 {
@@ -1308,6 +1543,15 @@ sq_order_clause(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
     for (size_t i = 0; i < q->norder; i++) {
         const char *f = q->order[i].field;
 
+        if (strcmp(f, "$score") == 0) {
+            if (q->text == NULL)
+                continue;
+            sbuf_append(sql, first ? " ORDER BY " : ", ");
+            first = false;
+            sq_text_score_expr(w, sql, cls, q->text);
+            sbuf_append(sql, " DESC");
+            continue;
+        }
         /* Ordering by a field the class lacks orders nothing. */
         if (strchr(f, '.') == NULL && schema_field_type(cls, f) == PT_NONE)
             continue;
@@ -1318,6 +1562,11 @@ sq_order_clause(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
          * parse-server users on Postgres see that order. */
         sbuf_append(sql, q->order[i].desc ? " DESC NULLS FIRST"
                                           : " ASC NULLS LAST");
+    }
+    /* $nearSphere sorts nearest first unless the query orders itself. */
+    if (first && q->near != NULL) {
+        sbuf_append(sql, " ORDER BY ");
+        sq_distance_expr(w, sql, cls, q->near);
     }
 }
 
@@ -1354,6 +1603,10 @@ sq_find(storage_t *base, const schema_class_t *cls, const query_t *q,
     sbuf_init(&sql);
     sbuf_append(&sql, "SELECT ");
     sq_select_list(&sql, cls);
+    if (q->want_score && q->text != NULL) {
+        sbuf_append(&sql, ", ");
+        sq_text_score_expr(&w, &sql, cls, q->text);
+    }
     sbuf_append(&sql, " FROM ");
     sbuf_append_ident(&sql, cls->name);
     sq_where_clause(&w, &sql, cls, q);
@@ -1375,8 +1628,15 @@ sq_find(storage_t *base, const schema_class_t *cls, const query_t *q,
     if (stmt == NULL)
         return -1;
     out = json_array();
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        json_array_append_new(out, sq_row_object(st, cls, stmt));
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        json_t *obj = sq_row_object(st, cls, stmt);
+
+        /* The score is the column after the fields, as $score asked. */
+        if (q->want_score && q->text != NULL)
+            json_object_set_new(obj, "score", json_real(sqlite3_column_double(
+                                    stmt, sqlite3_column_count(stmt) - 1)));
+        json_array_append_new(out, obj);
+    }
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
     if (rc != SQLITE_DONE) {
