@@ -521,11 +521,52 @@ rest_collect_pointers(json_t *objects, const char *field, json_t *by_class)
     }
 }
 
+/* What keys and excludeKeys ask of objects included at a path. */
+typedef struct {
+    char **keys;        /* the query's keys list, or NULL */
+    size_t nkeys;
+    char **excl;        /* the query's excludeKeys list, or NULL */
+    size_t nexcl;
+} rest_shape_t;
+
+/*
+ * Shape an object included at prefix ("a" or "a.b"): keys "a.x" keep only
+ * x (and what is always kept), excludeKeys "a.x" drop x.
+ */
+static void
+rest_shape_included(json_t *obj, const char *prefix, const rest_shape_t *sh)
+{
+    size_t plen = strlen(prefix);
+    char **sub = NULL;
+    size_t nsub = 0;
+
+    for (size_t i = 0; i < sh->nkeys; i++) {
+        const char *k = sh->keys[i];
+
+        if (strncmp(k, prefix, plen) == 0 && k[plen] == '.') {
+            sub = realloc(sub, (nsub + 1) * sizeof(char *));
+            sub[nsub++] = (char *)k + plen + 1;
+        }
+    }
+    if (nsub > 0)
+        rest_apply_keys(obj, sub, nsub);
+    free(sub);
+    for (size_t i = 0; i < sh->nexcl; i++) {
+        const char *k = sh->excl[i];
+
+        if (strncmp(k, prefix, plen) == 0 && k[plen] == '.' &&
+            strchr(k + plen + 1, '.') == NULL)
+            json_object_del(obj, k + plen + 1);
+    }
+}
+
 /* Fetch the objects of class cls with the given ids that the caller can
- * read, as a map objectId -> object (each marked __type Object). */
+ * read, as a map objectId -> object (each marked __type Object) shaped
+ * for the include path prefix. */
 static int
 rest_fetch_map(request_t *req, const char *cls_name, json_t *ids,
-               json_t *map, perr_t *err)
+               json_t *map, const char *prefix, const rest_shape_t *sh,
+               perr_t *err)
 {
     schema_class_t *cls = schema_cache_get(cls_name);
     json_t *where, *results = NULL, *obj;
@@ -550,6 +591,7 @@ rest_fetch_map(request_t *req, const char *cls_name, json_t *ids,
     if (rc)
         return -1;
     json_array_foreach(results, i, obj) {
+        rest_shape_included(obj, prefix, sh);
         json_object_set_new(obj, "__type", json_string("Object"));
         json_object_set_new(obj, "className", json_string(cls_name));
         json_object_set(map, json_string_value(json_object_get(obj, "objectId")),
@@ -603,21 +645,24 @@ rest_replace_pointers(json_t *objects, const char *field, json_t *fetched,
     }
 }
 
-/* Expand one include path ("a.b.c") through the objects. */
+/* Expand one include path through the objects; path + at is the part
+ * still to expand, path itself the whole ("a.b.c"). */
 static int
 rest_include_path(request_t *req, json_t *objects, const char *path,
-                  int depth, perr_t *err)
+                  size_t at, const rest_shape_t *sh, int depth, perr_t *err)
 {
-    const char *dot = strchr(path, '.');
-    char field[256];
+    const char *dot = strchr(path + at, '.');
+    size_t end = dot ? (size_t)(dot - path) : strlen(path);
+    char field[256], prefix[1024];
     json_t *by_class, *fetched, *next, *ids;
     const char *cls;
     int rc = 0;
 
-    if (depth > REST_INCLUDE_DEPTH || json_array_size(objects) == 0)
+    if (depth > REST_INCLUDE_DEPTH || json_array_size(objects) == 0 ||
+        end - at >= sizeof(field) || end >= sizeof(prefix))
         return 0;
-    snprintf(field, sizeof(field), "%.*s",
-             (int)(dot ? (size_t)(dot - path) : strlen(path)), path);
+    snprintf(field, sizeof(field), "%.*s", (int)(end - at), path + at);
+    snprintf(prefix, sizeof(prefix), "%.*s", (int)end, path);
     by_class = json_object();
     fetched = json_object();
     next = json_array();
@@ -626,7 +671,7 @@ rest_include_path(request_t *req, json_t *objects, const char *path,
         json_t *map = json_object();
 
         json_object_set_new(fetched, cls, map);
-        if (rest_fetch_map(req, cls, ids, map, err)) {
+        if (rest_fetch_map(req, cls, ids, map, prefix, sh, err)) {
             rc = -1;
             break;
         }
@@ -634,7 +679,7 @@ rest_include_path(request_t *req, json_t *objects, const char *path,
     if (rc == 0) {
         rest_replace_pointers(objects, field, fetched, next);
         if (dot != NULL)
-            rc = rest_include_path(req, next, dot + 1, depth + 1, err);
+            rc = rest_include_path(req, next, path, end + 1, sh, depth + 1, err);
     }
     json_decref(by_class);
     json_decref(fetched);
@@ -642,28 +687,54 @@ rest_include_path(request_t *req, json_t *objects, const char *path,
     return rc;
 }
 
-static int
-rest_include(request_t *req, json_t *results, char **paths, size_t n,
-             perr_t *err)
+/* Add path to the list unless it is there already. */
+static void
+rest_add_path(char ***list, size_t *n, const char *path, size_t len)
 {
-    for (size_t i = 0; i < n; i++) {
-        /* "*" would include every pointer field; handled per field. */
-        if (strcmp(paths[i], "*") == 0) {
-            json_t *first = json_array_get(results, 0);
-            const char *key;
-            json_t *v;
+    for (size_t i = 0; i < *n; i++) {
+        if (strlen((*list)[i]) == len && strncmp((*list)[i], path, len) == 0)
+            return;
+    }
+    *list = realloc(*list, (*n + 1) * sizeof(char *));
+    (*list)[(*n)++] = strndup(path, len);
+}
 
-            json_object_foreach(first, key, v) {
-                if (ptype_is(v, "Pointer") &&
-                    rest_include_path(req, results, key, 0, err))
-                    return -1;
-            }
+/*
+ * Expand pointers: the include paths, "*" (every Pointer and Array field
+ * of the class), and the parents of dotted keys and excludeKeys ("a.b"
+ * needs a included), as parse-server does.
+ */
+static int
+rest_include(request_t *req, const schema_class_t *cls, json_t *results,
+             const query_t *q, const rest_shape_t *sh, perr_t *err)
+{
+    char **paths = NULL;
+    size_t n = 0;
+    int rc = 0;
+
+    for (size_t i = 0; i < q->ninclude; i++) {
+        if (strcmp(q->include[i], "*") != 0) {
+            rest_add_path(&paths, &n, q->include[i], strlen(q->include[i]));
             continue;
         }
-        if (rest_include_path(req, results, paths[i], 0, err))
-            return -1;
+        for (size_t f = 0; f < cls->nfields; f++) {
+            if (cls->fields[f].type == PT_POINTER ||
+                cls->fields[f].type == PT_ARRAY)
+                rest_add_path(&paths, &n, cls->fields[f].name,
+                              strlen(cls->fields[f].name));
+        }
     }
-    return 0;
+    for (size_t i = 0; i < sh->nkeys + sh->nexcl; i++) {
+        const char *k = i < sh->nkeys ? sh->keys[i] : sh->excl[i - sh->nkeys];
+        const char *last = strrchr(k, '.');
+
+        if (last != NULL)
+            rest_add_path(&paths, &n, k, (size_t)(last - k));
+    }
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = rest_include_path(req, results, paths[i], 0, sh, 0, err);
+    query_free_list(paths, n);
+    return rc;
 }
 
 /* A limit or skip parameter as parse-server reads it: Number(value). */
@@ -780,35 +851,30 @@ rest_check_find_params(json_t *params, perr_t *err)
     return 0;
 }
 
-/* Drop the fields named in the excludeKeys parameter from each result. */
+/* Drop top-level fields named in excludeKeys from each result; the id
+ * and timestamps stay, as in parse-server. */
 static void
-rest_exclude_keys(json_t *results, json_t *params)
+rest_exclude_keys(json_t *results, const rest_shape_t *sh)
 {
-    char *list = rest_param_string(params, "excludeKeys");
-    char **names;
-    size_t n;
     json_t *obj;
     size_t i;
 
-    if (list == NULL)
-        return;
-    names = query_split_list(list, &n);
     json_array_foreach(results, i, obj) {
-        for (size_t k = 0; k < n; k++) {
-            /* The id and timestamps stay, as in parse-server. */
-            if (strcmp(names[k], "objectId") && strcmp(names[k], "createdAt") &&
-                strcmp(names[k], "updatedAt"))
-                json_object_del(obj, names[k]);
+        for (size_t k = 0; k < sh->nexcl; k++) {
+            const char *name = sh->excl[k];
+
+            if (strchr(name, '.') == NULL && strcmp(name, "objectId") &&
+                strcmp(name, "createdAt") && strcmp(name, "updatedAt"))
+                json_object_del(obj, name);
         }
     }
-    query_free_list(names, n);
-    free(list);
 }
 
 /* Run q on cls and shape the results (keys, include). */
 static int
 rest_run_query(request_t *req, schema_class_t *cls, query_t *q,
-               json_t **results, long long *count, perr_t *err)
+               const rest_shape_t *shape, json_t **results, long long *count,
+               perr_t *err)
 {
     json_t *obj;
     size_t i;
@@ -824,8 +890,7 @@ rest_run_query(request_t *req, schema_class_t *cls, query_t *q,
         json_decref(*results);
         return -1;
     }
-    if (q->ninclude > 0 &&
-        rest_include(req, *results, q->include, q->ninclude, err)) {
+    if (rest_include(req, cls, *results, q, shape, err)) {
         json_decref(*results);
         return -1;
     }
@@ -834,6 +899,26 @@ rest_run_query(request_t *req, schema_class_t *cls, query_t *q,
             rest_apply_keys(obj, q->keys, q->nkeys);
     }
     return 0;
+}
+
+/* Run a parsed query with the keys/excludeKeys shaping of params. */
+static int
+rest_run_shaped(request_t *req, schema_class_t *cls, query_t *q,
+                json_t *params, json_t **results, long long *count,
+                perr_t *err)
+{
+    char *excl = rest_param_string(params, "excludeKeys");
+    rest_shape_t shape = {q->keys, q->nkeys, NULL, 0};
+    int rc;
+
+    if (excl != NULL)
+        shape.excl = query_split_list(excl, &shape.nexcl);
+    free(excl);
+    rc = rest_run_query(req, cls, q, &shape, results, count, err);
+    if (rc == 0)
+        rest_exclude_keys(*results, &shape);
+    query_free_list(shape.excl, shape.nexcl);
+    return rc;
 }
 
 int
@@ -862,6 +947,14 @@ rest_find(request_t *req, const char *cls_name, json_t *params, json_t **out,
     order = rest_param_string(params, "order");
     keys = rest_param_string(params, "keys");
     include = rest_param_string(params, "include");
+    if (rest_is_truthy(json_object_get(params, "includeAll"))) {
+        sbuf_t all;
+
+        sbuf_init(&all);
+        sbuf_printf(&all, "%s%s*", include ? include : "", include ? "," : "");
+        free(include);
+        include = sbuf_take(&all);
+    }
     /* An unknown class is parsed against an empty one, so a malformed
      * query is refused the same way whether or not the class exists. */
     {
@@ -879,9 +972,8 @@ rest_find(request_t *req, const char *cls_name, json_t *params, json_t **out,
         if (q.count)
             json_object_set_new(*out, "count", json_integer(0));
     } else if (rc == 0) {
-        rc = rest_run_query(req, cls, &q, &results, &count, err);
+        rc = rest_run_shaped(req, cls, &q, params, &results, &count, err);
         if (rc == 0) {
-            rest_exclude_keys(results, params);
             *out = json_pack("{s:o}", "results", results);
             if (q.count)
                 json_object_set_new(*out, "count", json_integer(count));
@@ -937,7 +1029,7 @@ rest_get(request_t *req, const char *cls_name, const char *id, json_t *params,
     free(include);
     if (rc == 0) {
         q.limit = 1;
-        rc = rest_run_query(req, cls, &q, &results, &count, err);
+        rc = rest_run_shaped(req, cls, &q, params, &results, &count, err);
         query_cleanup(&q);
     }
     schema_class_release(cls);
@@ -947,7 +1039,6 @@ rest_get(request_t *req, const char *cls_name, const char *id, json_t *params,
         json_decref(results);
         return perr_set(err, PERR_OBJECT_NOT_FOUND, "Object not found.");
     }
-    rest_exclude_keys(results, params);
     *out = json_incref(json_array_get(results, 0));
     json_decref(results);
     return 0;
