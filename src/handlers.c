@@ -166,8 +166,15 @@ handlers_batch_one(request_t *parent, json_t *sub)
         method = "GET";
     request_init(&child, parent->cfg, parent->st, method, rel ? rel : "");
     child.auth = parent->auth;
-    child.auth.session_token = NULL;
-    child.auth.installation_id = NULL;
+    /* The child borrows the parent's identity; it must not free it. */
+    child.auth.session_token = parent->auth.session_token
+                                   ? strdup(parent->auth.session_token) : NULL;
+    child.auth.installation_id = parent->auth.installation_id
+                                     ? strdup(parent->auth.installation_id)
+                                     : NULL;
+    child.auth.user_id = parent->auth.user_id ? strdup(parent->auth.user_id)
+                                              : NULL;
+    child.auth.acl_owned = NULL;
     if (rel == NULL) {
         perr_set(&child.err, PERR_INVALID_JSON, "cannot route batch path %.200s",
                  path);

@@ -13,6 +13,8 @@
 #include "log.h"
 #include "schema.h"
 #include "server.h"
+#include "session.h"
+#include "users.h"
 #include "storage.h"
 #include "util.h"
 
@@ -74,6 +76,14 @@ main(int argc, char **argv)
     rc = 1;
     if (st == NULL || main_load_schemas(st))
         goto out;
+    {
+        perr_t err;
+
+        if (users_bootstrap(st, &err)) {
+            log_error("cannot create the system classes: %s", err.msg);
+            goto out;
+        }
+    }
     srv = server_start(&cfg, st);
     if (srv == NULL)
         goto out;
@@ -89,6 +99,7 @@ out:
     if (st != NULL)
         st->ops->close(st);
     schema_cache_cleanup();
+    session_cache_cleanup();
     config_cleanup(&cfg);
     if (rc == 0)
         log_info("stopped");

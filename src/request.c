@@ -27,6 +27,10 @@ request_cleanup(request_t *req)
     free(req->location);
     free(req->auth.session_token);
     free(req->auth.installation_id);
+    free(req->auth.user_id);
+    for (size_t i = 0; req->auth.acl_owned && req->auth.acl_owned[i]; i++)
+        free(req->auth.acl_owned[i]);
+    free(req->auth.acl_owned);
     json_decref(req->params);
     json_decref(req->body);
     json_decref(req->response);

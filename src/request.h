@@ -27,6 +27,8 @@ typedef struct {
                                    NULL when master */
     char *session_token;        /* as sent, or NULL */
     char *installation_id;      /* as sent, or NULL */
+    char *user_id;              /* the session's user, or NULL; owned */
+    char **acl_owned;           /* storage behind acl_ids for a user */
 } request_auth_t;
 
 typedef struct request {
@@ -46,6 +48,8 @@ typedef struct request {
     int status;
     json_t *response;           /* owned */
     char *location;             /* Location header, or NULL */
+    bool internal;              /* written by parsec itself: may set
+                                   internal fields like _hashed_password */
     perr_t err;
 } request_t;
 

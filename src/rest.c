@@ -16,6 +16,7 @@
 
 #include "aggregate.h"
 #include "log.h"
+#include "users.h"
 #include "query.h"
 #include "schema.h"
 #include "util.h"
@@ -63,7 +64,7 @@ rest_op_echoes(json_t *v)
  * keys objectId, createdAt, updatedAt and ACL are the caller's to handle.
  */
 static int
-rest_check_body(json_t *body, rest_fields_t *out, perr_t *err)
+rest_check_body(request_t *req, json_t *body, rest_fields_t *out, perr_t *err)
 {
     const char *key;
     json_t *v;
@@ -75,8 +76,13 @@ rest_check_body(json_t *body, rest_fields_t *out, perr_t *err)
 
         if (schema_is_default_field(key))
             continue;
-        if (schema_check_field_name(key, err) ||
-            ptype_of_value(v, &t, &target, err)) {
+        /* Internal fields come only from parsec's own rules. */
+        if (!(req->internal && key[0] == '_' && util_is_valid_name(key + 1)) &&
+            schema_check_field_name(key, err)) {
+            rest_fields_cleanup(out);
+            return -1;
+        }
+        if (ptype_of_value(v, &t, &target, err)) {
             rest_fields_cleanup(out);
             return -1;
         }
@@ -276,6 +282,25 @@ rest_check_write(request_t *req, const char *cls, json_t *body, perr_t *err)
     return 0;
 }
 
+/* A duplicate on _User: say which of username and email is taken. */
+static void
+rest_user_taken(request_t *req, json_t *body, perr_t *err)
+{
+    json_t *where = json_pack("{s:O}", "username",
+                              json_object_get(body, "username"));
+    json_t *rows = NULL;
+    perr_t ignored;
+
+    if (storage_find_where(req->st, "_User", where, &rows, &ignored) == 0 &&
+        json_array_size(rows) > 0)
+        perr_set_code(err, 202, 400, "Account already exists for this username.");
+    else
+        perr_set_code(err, 203, 400,
+                      "Account already exists for this email address.");
+    json_decref(where);
+    json_decref(rows);
+}
+
 int
 rest_create(request_t *req, const char *cls_name, json_t *body, json_t **out,
             char **location, perr_t *err)
@@ -289,7 +314,8 @@ rest_create(request_t *req, const char *cls_name, json_t *body, json_t **out,
     json_t *v;
     int rc = -1;
 
-    if (rest_check_write(req, cls_name, body, err))
+    if (rest_check_write(req, cls_name, body, err) ||
+        users_before_write(req, cls_name, NULL, body, err))
         return -1;
     if (custom_id != NULL && !req->cfg->allow_custom_object_id)
         return perr_set(err, PERR_INVALID_KEY_NAME,
@@ -298,7 +324,7 @@ rest_create(request_t *req, const char *cls_name, json_t *body, json_t **out,
                               json_string_length(custom_id) == 0))
         return perr_set(err, PERR_MISSING_OBJECT_ID,
                         "objectId must not be empty, null or undefined");
-    if (rest_check_body(body, &fields, err))
+    if (rest_check_body(req, body, &fields, err))
         return -1;
     cls = schema_cache_get(cls_name);
     if (rest_ensure_schema(req, cls_name, &cls, &fields, err))
@@ -332,10 +358,15 @@ rest_create(request_t *req, const char *cls_name, json_t *body, json_t **out,
             }
             json_object_set_new(obj, "objectId", json_string(id));
         }
+        users_default_acl(req, cls_name,
+                          json_string_value(json_object_get(obj, "objectId")),
+                          obj);
         rc = req->st->ops->insert(req->st, cls, obj, err);
         if (rc == 0 || custom_id != NULL || err->code != 137)
             break;
     }
+    if (rc && err->code == 137 && strcmp(cls_name, "_User") == 0)
+        rest_user_taken(req, body, err);
     if (rc)
         goto done;
     rc = -1;
@@ -345,6 +376,10 @@ rest_create(request_t *req, const char *cls_name, json_t *body, json_t **out,
         if (rest_apply_relations(req, cls_name, oid, body, err))
             goto done;
         resp = json_pack("{s:s, s:s}", "objectId", oid, "createdAt", now);
+        if (users_after_create(req, cls_name, oid, resp, err)) {
+            json_decref(resp);
+            goto done;
+        }
         json_object_foreach(body, key, v) {
             if (rest_op_echoes(v) && json_object_get(obj, key))
                 json_object_set(resp, key, json_object_get(obj, key));
@@ -353,8 +388,11 @@ rest_create(request_t *req, const char *cls_name, json_t *body, json_t **out,
             sbuf_t loc;
 
             sbuf_init(&loc);
-            sbuf_printf(&loc, "%s/classes/%s/%s", req->cfg->server_url,
-                        cls_name, oid);
+            if (strcmp(cls_name, "_User") == 0)
+                sbuf_printf(&loc, "%s/users/%s", req->cfg->server_url, oid);
+            else
+                sbuf_printf(&loc, "%s/classes/%s/%s", req->cfg->server_url,
+                            cls_name, oid);
             *location = sbuf_take(&loc);
         }
     }
@@ -404,7 +442,8 @@ rest_update(request_t *req, const char *cls_name, const char *id,
     json_t *v;
     int rc = -1;
 
-    if (rest_check_write(req, cls_name, body, err))
+    if (rest_check_write(req, cls_name, body, err) ||
+        users_before_write(req, cls_name, id, body, err))
         return -1;
     if (new_id != NULL && !(json_is_string(new_id) &&
                             strcmp(json_string_value(new_id), id) == 0))
@@ -413,7 +452,7 @@ rest_update(request_t *req, const char *cls_name, const char *id,
     cls = schema_cache_get(cls_name);
     if (cls == NULL)
         return perr_set(err, PERR_OBJECT_NOT_FOUND, "Object not found.");
-    if (rest_check_body(body, &fields, err) ||
+    if (rest_check_body(req, body, &fields, err) ||
         rest_ensure_schema(req, cls_name, &cls, &fields, err))
         goto done;
     util_format_iso(util_now_ms(), now);
@@ -422,6 +461,7 @@ rest_update(request_t *req, const char *cls_name, const char *id,
         goto done;
     if (rest_apply_relations(req, cls_name, id, body, err))
         goto done;
+    users_after_update(req, cls_name, id, body);
     resp = json_pack("{s:s}", "updatedAt", now);
     json_object_foreach(body, key, v) {
         if (rest_op_echoes(v) && json_object_get(result, key))
@@ -449,11 +489,15 @@ rest_delete(request_t *req, const char *cls_name, const char *id, perr_t *err)
         return perr_set(err, PERR_OPERATION_FORBIDDEN,
                         "read-only masterKey isn't allowed to perform the "
                         "delete operation.");
+    if (users_before_delete(req, cls_name, id, err))
+        return -1;
     cls = schema_cache_get(cls_name);
     if (cls == NULL)
         return perr_set(err, PERR_OBJECT_NOT_FOUND, "Object not found.");
     rc = req->st->ops->remove(req->st, cls, id, req->auth.acl_ids, err);
     schema_class_release(cls);
+    if (rc == 0)
+        users_after_delete(req, cls_name, id);
     return rc;
 }
 
@@ -591,6 +635,7 @@ rest_fetch_map(request_t *req, const char *cls_name, json_t *ids,
     if (rc)
         return -1;
     json_array_foreach(results, i, obj) {
+        users_sanitize(req, cls_name, obj);
         rest_shape_included(obj, prefix, sh);
         json_object_set_new(obj, "__type", json_string("Object"));
         json_object_set_new(obj, "className", json_string(cls_name));
@@ -894,8 +939,9 @@ rest_run_query(request_t *req, schema_class_t *cls, query_t *q,
         json_decref(*results);
         return -1;
     }
-    if (q->keys != NULL) {
-        json_array_foreach(*results, i, obj)
+    json_array_foreach(*results, i, obj) {
+        users_sanitize(req, cls->name, obj);
+        if (q->keys != NULL)
             rest_apply_keys(obj, q->keys, q->nkeys);
     }
     return 0;
@@ -942,6 +988,18 @@ rest_find(request_t *req, const char *cls_name, json_t *params, json_t **out,
             return perr_set(err, PERR_INVALID_JSON,
                             "where parameter is not valid JSON");
         where = parsed;
+    }
+    {
+        json_t *before = where;
+
+        if (users_restrict_query(req, cls_name, &where, err)) {
+            json_decref(parsed);
+            return -1;
+        }
+        if (where != before) {
+            json_decref(parsed);  /* now held by the restricted where */
+            parsed = where;
+        }
     }
     cls = schema_cache_get(cls_name);
     order = rest_param_string(params, "order");
@@ -1023,7 +1081,16 @@ rest_get(request_t *req, const char *cls_name, const char *id, json_t *params,
     keys = rest_param_string(params, "keys");
     include = rest_param_string(params, "include");
     where = json_pack("{s:s}", "objectId", id);
-    rc = query_parse(&q, cls, where, NULL, keys, include, err);
+    {
+        json_t *own = where;
+
+        /* The restricted where (if any) is a new reference of its own. */
+        rc = users_restrict_query(req, cls_name, &where, err);
+        if (where != own)
+            json_decref(own);
+    }
+    if (rc == 0)
+        rc = query_parse(&q, cls, where, NULL, keys, include, err);
     json_decref(where);
     free(keys);
     free(include);

@@ -9,12 +9,26 @@
 
 #include "handlers.h"
 #include "request.h"
+#include "users.h"
+#include "util.h"
 
 typedef struct {
     const char *method;
     const char *pattern;
     handler_fn fn;
 } route_t;
+
+/* Routes matched before /users, /roles and /sessions become classes. */
+static const route_t named_routes[] = {
+    {"GET", "/users/me", handlers_users_me},
+    {"GET", "/login", handlers_login},
+    {"POST", "/login", handlers_login},
+    {"POST", "/logout", handlers_logout},
+    {"POST", "/loginAs", handlers_login_as},
+    {"POST", "/upgradeToRevocableSession", handlers_upgrade_session},
+    {"GET", "/sessions/me", handlers_sessions_me},
+    {"PUT", "/sessions/me", handlers_sessions_me},
+};
 
 static const route_t routes[] = {
     {"GET", "/health", handlers_health},
@@ -78,9 +92,44 @@ router_match(request_t *req, const char *pattern, const char *path)
     return 0;
 }
 
+/* /users, /roles and /sessions are their system classes under another
+ * name: rewrite them to /classes/_User and so on before matching. */
+static void
+router_alias(request_t *req)
+{
+    static const struct {
+        const char *prefix;
+        const char *cls;
+    } aliases[] = {{"/users", "_User"}, {"/roles", "_Role"},
+                   {"/sessions", "_Session"}};
+
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strlen(aliases[i].prefix);
+
+        if (strncmp(req->path, aliases[i].prefix, n) == 0 &&
+            (req->path[n] == '\0' || req->path[n] == '/')) {
+            sbuf_t sb;
+
+            sbuf_init(&sb);
+            sbuf_printf(&sb, "/classes/%s%s", aliases[i].cls, req->path + n);
+            free(req->path);
+            req->path = sbuf_take(&sb);
+            return;
+        }
+    }
+}
+
 void
 request_dispatch(request_t *req)
 {
+    for (size_t i = 0; i < sizeof(named_routes) / sizeof(named_routes[0]); i++) {
+        if (router_match(req, named_routes[i].pattern, req->path) &&
+            strcmp(named_routes[i].method, req->method) == 0) {
+            named_routes[i].fn(req);
+            return;
+        }
+    }
+    router_alias(req);
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         if (!router_match(req, routes[i].pattern, req->path))
             continue;

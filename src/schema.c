@@ -118,8 +118,10 @@ schema_class_from_json(json_t *doc)
         ptype_t t;
 
         /* Default columns and the permission arrays are implied by every
-         * class; only user fields are listed. */
-        if (schema_is_default_field(key) || key[0] == '_' || tname == NULL)
+         * class; only user fields (and internal ones like _User's
+         * _hashed_password) are listed. */
+        if (schema_is_default_field(key) || !strcmp(key, "_rperm") ||
+            !strcmp(key, "_wperm") || tname == NULL)
             continue;
         t = ptype_from_name(tname);
         if (t == PT_NONE)
@@ -192,10 +194,59 @@ schema_field_type(const schema_class_t *cls, const char *name)
     return f ? f->type : PT_NONE;
 }
 
+/* The system classes parsec serves, with the fields every one of them
+ * has (parse-server's defaults for each). */
+static const struct {
+    const char *cls;
+    const char *field;
+    ptype_t type;
+    const char *target;
+} schema_system_fields[] = {
+    {"_User", "username", PT_STRING, NULL},
+    {"_User", "email", PT_STRING, NULL},
+    {"_User", "emailVerified", PT_BOOLEAN, NULL},
+    {"_User", "authData", PT_OBJECT, NULL},
+    {"_User", "_hashed_password", PT_STRING, NULL},
+    {"_Role", "name", PT_STRING, NULL},
+    {"_Role", "users", PT_RELATION, "_User"},
+    {"_Role", "roles", PT_RELATION, "_Role"},
+    {"_Session", "user", PT_POINTER, "_User"},
+    {"_Session", "installationId", PT_STRING, NULL},
+    {"_Session", "sessionToken", PT_STRING, NULL},
+    {"_Session", "expiresAt", PT_DATE, NULL},
+    {"_Session", "createdWith", PT_OBJECT, NULL},
+    {"_Session", "restricted", PT_BOOLEAN, NULL},
+};
+
+bool
+schema_is_system_class(const char *name)
+{
+    return !strcmp(name, "_User") || !strcmp(name, "_Role") ||
+           !strcmp(name, "_Session");
+}
+
+size_t
+schema_system_fields_of(const char *name, schema_field_t *out, size_t max)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < sizeof(schema_system_fields) /
+                               sizeof(schema_system_fields[0]); i++) {
+        if (strcmp(schema_system_fields[i].cls, name) != 0 || n == max)
+            continue;
+        out[n].name = (char *)schema_system_fields[i].field;
+        out[n].type = schema_system_fields[i].type;
+        out[n].target = (char *)schema_system_fields[i].target;
+        n++;
+    }
+    return n;
+}
+
 int
 schema_check_class_name(const char *name, perr_t *err)
 {
-    if (util_is_valid_name(name) && strlen(name) <= 120)
+    if ((util_is_valid_name(name) && strlen(name) <= 120) ||
+        schema_is_system_class(name))
         return 0;
     return perr_set(err, PERR_INVALID_CLASS_NAME,
                     "Invalid classname: %.120s, classnames can only have "

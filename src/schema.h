@@ -67,6 +67,13 @@ int schema_check_class_name(const char *name, perr_t *err);
 /* Field names: 105 unless valid and not reserved. */
 int schema_check_field_name(const char *name, perr_t *err);
 
+/* _User, _Role or _Session: the system classes parsec serves. */
+bool schema_is_system_class(const char *name);
+/* The default fields of a system class into out (borrowed strings);
+ * returns how many. */
+size_t schema_system_fields_of(const char *name, schema_field_t *out,
+                               size_t max);
+
 /* The process-wide cache of published classes. */
 void schema_cache_init(void);
 void schema_cache_cleanup(void);

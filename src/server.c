@@ -22,6 +22,7 @@
 #include "auth.h"
 #include "log.h"
 #include "request.h"
+#include "session.h"
 #include "util.h"
 
 struct server {
@@ -212,6 +213,18 @@ server_authenticate(struct MHD_Connection *conn, request_t *req,
         return -1;
     req->auth.session_token = session ? strdup(session) : NULL;
     req->auth.installation_id = install ? strdup(install) : NULL;
+    if (session != NULL) {
+        session_identity_t id;
+
+        /* An unknown or expired token fails the request, as in
+         * parse-server, even where no user is needed. */
+        if (session_resolve(req->st, session, &id, &req->err))
+            return -1;
+        req->auth.user_id = id.user_id;
+        req->auth.acl_owned = id.acl_ids;
+        if (!req->auth.master)
+            req->auth.acl_ids = (const char *const *)id.acl_ids;
+    }
     return 0;
 }
 

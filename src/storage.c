@@ -127,3 +127,24 @@ storage_perm_allows(json_t *perm, const char *const *ids)
     }
     return 0;
 }
+
+int
+storage_find_where(storage_t *st, const char *cls_name, json_t *where,
+                   json_t **rows, perr_t *err)
+{
+    schema_class_t *cls = schema_cache_get(cls_name);
+    query_t q;
+    int rc;
+
+    if (cls == NULL) {
+        *rows = json_array();
+        return 0;
+    }
+    rc = query_parse(&q, cls, where, NULL, NULL, NULL, err);
+    if (rc == 0) {
+        rc = st->ops->find(st, cls, &q, rows, err);
+        query_cleanup(&q);
+    }
+    schema_class_release(cls);
+    return rc;
+}

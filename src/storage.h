@@ -80,6 +80,12 @@ typedef struct {
     int (*relation_change)(storage_t *st, const char *owner,
                            const char *field, const char *owning_id,
                            const char *related_id, int add, perr_t *err);
+
+    /* The owning ids of relation field of class owner whose related id is
+     * one of related (a JSON array of strings); a new JSON array. */
+    int (*relation_owners)(storage_t *st, const char *owner,
+                           const char *field, json_t *related, json_t **out,
+                           perr_t *err);
 } storage_ops_t;
 
 struct storage {
@@ -92,6 +98,14 @@ struct storage {
  * files_url is copied. Returns NULL and logs the reason on failure.
  */
 storage_t *storage_open(const char *uri, const char *files_url);
+
+/*
+ * Every object of class cls_name matching where (a where-JSON object or
+ * NULL), ignoring ACLs: for parsec's own lookups (sessions, users, roles),
+ * never for a client's query. A class that does not exist has none.
+ */
+int storage_find_where(storage_t *st, const char *cls_name, json_t *where,
+                       json_t **rows, perr_t *err);
 
 /* ---- helpers shared by the engines ---- */
 

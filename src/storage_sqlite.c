@@ -681,6 +681,39 @@ sq_create_table(sq_conn_t *c, const char *name, perr_t *err)
     return rc;
 }
 
+/* The fields parse-server keeps unique with an index, so that two
+ * concurrent sign-ups cannot both take a name. */
+static bool
+sq_is_unique(const char *cls, const char *field)
+{
+    return (!strcmp(cls, "_User") && (!strcmp(field, "username") ||
+                                      !strcmp(field, "email"))) ||
+           (!strcmp(cls, "_Role") && !strcmp(field, "name")) ||
+           (!strcmp(cls, "_Session") && !strcmp(field, "sessionToken"));
+}
+
+static int
+sq_unique_index(sq_conn_t *c, const char *cls, const char *field, perr_t *err)
+{
+    sbuf_t sql, name;
+    int rc;
+
+    sbuf_init(&sql);
+    sbuf_init(&name);
+    sbuf_printf(&name, "%s_unique_%s", cls, field);
+    sbuf_append(&sql, "CREATE UNIQUE INDEX IF NOT EXISTS ");
+    sbuf_append_ident(&sql, name.data);
+    sbuf_append(&sql, " ON ");
+    sbuf_append_ident(&sql, cls);
+    sbuf_append(&sql, " (");
+    sbuf_append_ident(&sql, field);
+    sbuf_append(&sql, ")");
+    rc = sq_run(c, sql.data, err);
+    sbuf_cleanup(&sql);
+    sbuf_cleanup(&name);
+    return rc;
+}
+
 static int
 sq_add_column(sq_conn_t *c, const char *cls_name, const schema_field_t *f,
               perr_t *err)
@@ -708,6 +741,8 @@ sq_add_column(sq_conn_t *c, const char *cls_name, const schema_field_t *f,
     }
     rc = sq_run(c, sql.data, err);
     sbuf_cleanup(&sql);
+    if (rc == 0 && sq_is_unique(cls_name, f->name))
+        rc = sq_unique_index(c, cls_name, f->name, err);
     return rc;
 }
 
@@ -1403,6 +1438,20 @@ sq_where_cmp(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         sq_where_array(w, sql, cls, n);
         return;
     }
+    if (n->ftype == PT_RELATION && n->op == QOP_EQ && json_is_string(v)) {
+        /* A relation "equals" an object when it holds it. */
+        sbuf_t join;
+
+        sbuf_init(&join);
+        sbuf_printf(&join, "_Join:%s:%s", n->field, cls->name);
+        sbuf_append(sql, "\"objectId\" IN (SELECT \"owningId\" FROM ");
+        sbuf_append_ident(sql, join.data);
+        sbuf_append(sql, " WHERE \"relatedId\" = ");
+        sq_bind_later(w, sql, v);
+        sbuf_append(sql, ")");
+        sbuf_cleanup(&join);
+        return;
+    }
     sbuf_append(sql, "(");
     switch (n->op) {
     case QOP_EQ:
@@ -1716,6 +1765,66 @@ sq_relation_change(storage_t *base, const char *owner, const char *field,
     return 0;
 }
 
+static int
+sq_relation_owners(storage_t *base, const char *owner, const char *field,
+                   json_t *related, json_t **out, perr_t *err)
+{
+    sq_storage_t *st = (sq_storage_t *)base;
+    sq_conn_t *c = sq_conn(st, err);
+    sq_where_t w = {json_array(), NULL};
+    sqlite3_stmt *stmt;
+    sbuf_t sql, join;
+    json_t *ids;
+    int rc;
+
+    if (c == NULL) {
+        json_decref(w.binds);
+        return -1;
+    }
+    sbuf_init(&join);
+    sbuf_printf(&join, "_Join:%s:%s", field, owner);
+    sbuf_init(&sql);
+    sbuf_append(&sql, "SELECT DISTINCT \"owningId\" FROM ");
+    sbuf_append_ident(&sql, join.data);
+    sbuf_append(&sql, " WHERE \"relatedId\" IN (");
+    sq_where_list(&w, &sql, NULL, related);
+    sbuf_append(&sql, ")");
+    if (json_array_size(related) == 0) {
+        *out = json_array();
+        rc = 0;
+        goto done;
+    }
+    stmt = sq_prepare_bound(c, &sql, &w, err);
+    rc = -1;
+    if (stmt == NULL)
+        goto done;
+    ids = json_array();
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        json_array_append_new(ids, json_string(
+            (const char *)sqlite3_column_text(stmt, 0)));
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref(ids);
+        /* A relation nobody has written yet has no table: no owners. */
+        if (strstr(sqlite3_errmsg(c->db), "no such table") != NULL) {
+            *out = json_array();
+            rc = 0;
+            goto done;
+        }
+        rc = sq_fail(c, "reading a relation", err);
+        goto done;
+    }
+    *out = ids;
+    rc = 0;
+
+done:
+    sbuf_cleanup(&sql);
+    sbuf_cleanup(&join);
+    json_decref(w.binds);
+    return rc;
+}
+
 static void
 sq_close(storage_t *base)
 {
@@ -1747,6 +1856,7 @@ static const storage_ops_t sq_ops = {
     .find = sq_find,
     .count = sq_count,
     .relation_change = sq_relation_change,
+    .relation_owners = sq_relation_owners,
 };
 
 storage_t *

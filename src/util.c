@@ -130,6 +130,24 @@ util_random_id(char *out, size_t len)
     return 0;
 }
 
+int
+util_random_bytes(unsigned char *buf, size_t n)
+{
+    size_t got = 0;
+
+    while (got < n) {
+        ssize_t r = getrandom(buf + got, n - got, 0);
+
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        got += (size_t)r;
+    }
+    return 0;
+}
+
 int64_t
 util_now_ms(void)
 {

@@ -33,6 +33,9 @@ char *sbuf_take(sbuf_t *sb);
  * out must hold len + 1 bytes. Returns 0, or -1 if no randomness. */
 int util_random_id(char *out, size_t len);
 
+/* Fill buf with n bytes from the OS CSPRNG. Returns 0, or -1. */
+int util_random_bytes(unsigned char *buf, size_t n);
+
 /* Milliseconds since the epoch, from the real-time clock. */
 int64_t util_now_ms(void);
 

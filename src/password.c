@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * password.c - bcrypt through libxcrypt (see password.h). crypt_r keeps
+ * its state in a per-call struct, so hashing is safe on every worker
+ * thread at once; the struct is large, hence the heap allocation.
+ */
+#include "password.h"
+
+#include <crypt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PASSWORD_COST 10
+
+char *
+password_hash(const char *password)
+{
+    char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+    struct crypt_data *cd;
+    char *out = NULL;
+    const char *h;
+
+    if (crypt_gensalt_rn("$2b$", PASSWORD_COST, NULL, 0, salt,
+                         sizeof(salt)) == NULL)
+        return NULL;
+    cd = calloc(1, sizeof(*cd));
+    h = crypt_r(password, salt, cd);
+    if (h != NULL && h[0] == '$')
+        out = strdup(h);
+    explicit_bzero(cd, sizeof(*cd));
+    free(cd);
+    return out;
+}
+
+bool
+password_verify(const char *password, const char *hash)
+{
+    struct crypt_data *cd;
+    const char *h;
+    bool ok = false;
+
+    if (password == NULL || hash == NULL || strncmp(hash, "$2", 2) != 0)
+        return false;
+    cd = calloc(1, sizeof(*cd));
+    h = crypt_r(password, hash, cd);
+    if (h != NULL && h[0] == '$' && strlen(h) == strlen(hash)) {
+        unsigned char diff = 0;
+
+        for (size_t i = 0; hash[i]; i++)
+            diff |= (unsigned char)(h[i] ^ hash[i]);
+        ok = diff == 0;
+    }
+    explicit_bzero(cd, sizeof(*cd));
+    free(cd);
+    return ok;
+}
