@@ -6,7 +6,9 @@
  */
 #include "handlers.h"
 
+#include <ctype.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include "log.h"
@@ -164,7 +166,9 @@ handlers_batch_one(request_t *parent, json_t *sub)
     rel = handlers_batch_path(parent, path);
     if (method == NULL)
         method = "GET";
-    request_init(&child, parent->cfg, parent->st, method, rel ? rel : "");
+    request_init(&child, parent->cfg, parent->st, method, rel);
+    for (char *p = child.method; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
     child.auth = parent->auth;
     /* The child borrows the parent's identity; it must not free it. */
     child.auth.session_token = parent->auth.session_token
@@ -175,20 +179,9 @@ handlers_batch_one(request_t *parent, json_t *sub)
     child.auth.user_id = parent->auth.user_id ? strdup(parent->auth.user_id)
                                               : NULL;
     child.auth.acl_owned = NULL;
-    if (rel == NULL) {
-        perr_set(&child.err, PERR_INVALID_JSON, "cannot route batch path %.200s",
-                 path);
-        request_fail(&child);
-    } else if (strcmp(child.method, "POST") == 0 &&
-               strcmp(rel, "/batch") == 0) {
-        perr_set(&child.err, PERR_INVALID_JSON,
-                 "nested batch requests are not allowed");
-        request_fail(&child);
-    } else {
-        if (body != NULL)
-            child.body = json_incref(body);
-        request_dispatch(&child);
-    }
+    if (body != NULL)
+        child.body = json_incref(body);
+    request_dispatch(&child);
     if (child.status >= 200 && child.status < 300)
         entry = json_pack("{s:O}", "success", child.response);
     else
@@ -216,11 +209,28 @@ handlers_batch(request_t *req)
                  "limit of %d.", json_array_size(requests), limit);
         return request_fail(req);
     }
+    /* Like parse-server, a path that cannot be routed or a nested batch
+     * refuses the whole batch before any sub-request runs. */
     json_array_foreach(requests, i, sub) {
-        if (!json_is_object(sub) ||
-            !json_is_string(json_object_get(sub, "path"))) {
+        const char *path = json_string_value(json_object_get(sub, "path"));
+        const char *method = json_string_value(json_object_get(sub, "method"));
+        const char *rel;
+
+        if (!json_is_object(sub) || path == NULL) {
             perr_set(&req->err, PERR_INVALID_JSON,
                      "batch request path must be a string");
+            return request_fail(req);
+        }
+        rel = handlers_batch_path(req, path);
+        if (rel == NULL) {
+            perr_set(&req->err, PERR_INVALID_JSON,
+                     "cannot route batch path %.200s", path);
+            return request_fail(req);
+        }
+        if (method != NULL && strcasecmp(method, "POST") == 0 &&
+            strcmp(rel, "/batch") == 0) {
+            perr_set(&req->err, PERR_INVALID_JSON,
+                     "nested batch requests are not allowed");
             return request_fail(req);
         }
     }

@@ -301,8 +301,9 @@ ptype_of_op(json_t *v, ptype_t *type, const char **target, perr_t *err)
                     "The %s operator is not supported.", op);
 }
 
-int
-ptype_of_value(json_t *v, ptype_t *type, const char **target, perr_t *err)
+static int
+ptype_of_value_into(json_t *v, ptype_t *type, const char **target,
+                    perr_t *err)
 {
     *target = NULL;
     switch (json_typeof(v)) {
@@ -332,6 +333,20 @@ ptype_of_value(json_t *v, ptype_t *type, const char **target, perr_t *err)
         return ptype_check_nested(v, err);
     }
     return perr_set(err, PERR_INVALID_JSON, NULL);
+}
+
+int
+ptype_of_value(json_t *v, ptype_t *type, const char **target, perr_t *err)
+{
+    ptype_t t = PT_NONE;
+    const char *tc = NULL;
+
+    /* Work on locals so a failure leaves the outputs as they were. */
+    if (ptype_of_value_into(v, &t, &tc, err))
+        return -1;
+    *type = t;
+    *target = tc;
+    return 0;
 }
 
 int

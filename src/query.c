@@ -357,11 +357,12 @@ query_parse_geo(const char *field, ptype_t ftype, const char *opname,
         return 0;
     }
     if ((v = json_object_get(spec, "$box")) != NULL) {
-        if (!json_is_array(v) || json_array_size(v) != 2 ||
-            query_geopoint(json_array_get(v, 0), &a, &b, "$box", err) ||
+        if (!json_is_array(v) || json_array_size(v) != 2)
+            return perr_set(err, PERR_INVALID_JSON,
+                            "bad $box value: needs two GeoPoints");
+        if (query_geopoint(json_array_get(v, 0), &a, &b, "$box", err) ||
             query_geopoint(json_array_get(v, 1), &c, &d, "$box", err))
-            return err->code ? -1 : perr_set(err, PERR_INVALID_JSON,
-                                             "bad $box value");
+            return -1;
         *out = query_cmp(field, ftype, QOP_WITHIN_BOX,
                          json_pack("[f,f,f,f]", fmin(a, c), fmin(b, d),
                                    fmax(a, c), fmax(b, d)));
@@ -426,9 +427,6 @@ query_parse_text(const char *field, ptype_t ftype, json_t *spec,
     if (json_is_false(ds))
         return perr_set(err, PERR_INVALID_JSON,
                         "bad $text: $diacriticSensitive - false not supported");
-    if (!textsearch_is_valid(json_string_value(term)))
-        return perr_set(err, PERR_INVALID_JSON,
-                        "bad $text: $term has no word to search for");
     *out = query_cmp(field, ftype, QOP_TEXT, json_incref(term));
     return 0;
 }
@@ -762,6 +760,15 @@ query_parse_order(query_t *q, const char *order, perr_t *err)
 {
     size_t n;
     char **names = query_split_list(order, &n);
+    size_t parts = 1;
+
+    /* An empty name ("a,,b" or ",") is refused as parse-server does. */
+    for (const char *p = order; *p; p++)
+        parts += *p == ',';
+    if (parts != n) {
+        query_free_list(names, n);
+        return perr_set(err, PERR_INVALID_KEY_NAME, "Invalid field name: .");
+    }
 
     q->order = calloc(n ? n : 1, sizeof(qorder_t));
     for (size_t i = 0; i < n; i++) {
@@ -800,7 +807,7 @@ query_parse(query_t *q, const schema_class_t *cls, json_t *where,
     q->limit = -1;
     if (query_parse_where(cls, where, &q->where, err))
         return -1;
-    if (order != NULL && query_parse_order(q, order, err)) {
+    if (order != NULL && *order && query_parse_order(q, order, err)) {
         query_cleanup(q);
         return -1;
     }

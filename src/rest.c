@@ -60,6 +60,43 @@ rest_op_echoes(json_t *v)
 }
 
 /*
+ * A dotted key ("obj.a") writes inside an Object field, as the JS SDK
+ * sends for set("obj.a") and increment("obj.a"). The first part must be a
+ * valid field name; the rest names keys inside, which may hold neither '$'
+ * nor an empty segment. The field itself is, or becomes, an Object.
+ */
+static int
+rest_check_dotted(const char *key, json_t *v, rest_fields_t *out, perr_t *err)
+{
+    const char *dot = strchr(key, '.');
+    char base[256];
+    ptype_t t;
+    const char *target;
+
+    if ((size_t)(dot - key) >= sizeof(base))
+        return perr_set(err, PERR_INVALID_KEY_NAME, "Invalid field name: %.200s.",
+                        key);
+    snprintf(base, sizeof(base), "%.*s", (int)(dot - key), key);
+    if (schema_check_field_name(base, err))
+        return -1;
+    for (const char *p = dot; *p; p++) {
+        if (*p == '$' || (*p == '.' && (p[1] == '.' || p[1] == '\0')))
+            return perr_set(err, PERR_INVALID_NESTED_KEY, NULL);
+    }
+    if (ptype_of_value(v, &t, &target, err))
+        return -1;
+    if (t == PT_RELATION)
+        return perr_set(err, PERR_INCORRECT_TYPE,
+                        "Relations cannot live inside an Object field");
+    out->fields = realloc(out->fields, (out->n + 1) * sizeof(schema_field_t));
+    out->fields[out->n].name = strdup(base);
+    out->fields[out->n].type = PT_OBJECT;
+    out->fields[out->n].target = NULL;
+    out->n++;
+    return 0;
+}
+
+/*
  * Check every field of a write body and collect the typed ones. The
  * keys objectId, createdAt, updatedAt and ACL are the caller's to handle.
  */
@@ -76,6 +113,13 @@ rest_check_body(request_t *req, json_t *body, rest_fields_t *out, perr_t *err)
 
         if (schema_is_default_field(key))
             continue;
+        if (strchr(key, '.') != NULL) {
+            if (rest_check_dotted(key, v, out, err)) {
+                rest_fields_cleanup(out);
+                return -1;
+            }
+            continue;
+        }
         /* Internal fields come only from parsec's own rules. */
         if (!(req->internal && key[0] == '_' && util_is_valid_name(key + 1)) &&
             schema_check_field_name(key, err)) {
@@ -193,6 +237,51 @@ rest_apply_op(json_t *current, json_t *v)
         return result;
     }
     return NULL;  /* AddRelation, RemoveRelation, Batch */
+}
+
+/*
+ * Apply the write of a dotted key inside the Object it names. changes
+ * holds the new values being built; the Object is copied from there, else
+ * from current, else started empty, so several dotted keys on one field
+ * combine.
+ */
+static void
+rest_apply_dotted(json_t *changes, json_t *current, const char *key, json_t *v)
+{
+    const char *dot = strchr(key, '.');
+    char base[256];
+    json_t *obj, *node;
+    char *path, *seg, *save = NULL, *next;
+
+    snprintf(base, sizeof(base), "%.*s", (int)(dot - key), key);
+    obj = json_object_get(changes, base);
+    if (!json_is_object(obj)) {
+        json_t *cur = json_object_get(current, base);
+
+        obj = json_is_object(cur) ? json_deep_copy(cur) : json_object();
+        json_object_set_new(changes, base, obj);
+    }
+    path = strdup(dot + 1);
+    node = obj;
+    seg = strtok_r(path, ".", &save);
+    while (seg != NULL) {
+        next = strtok_r(NULL, ".", &save);
+        if (next == NULL) {
+            json_t *val = rest_apply_op(json_object_get(node, seg), v);
+
+            if (val == NULL || json_is_null(val))
+                json_object_del(node, seg);
+            else
+                json_object_set(node, seg, val);
+            json_decref(val);
+            break;
+        }
+        if (!json_is_object(json_object_get(node, seg)))
+            json_object_set_new(node, seg, json_object());
+        node = json_object_get(node, seg);
+        seg = next;
+    }
+    free(path);
 }
 
 /* Write the join-table rows of relation operations on object id. */
@@ -338,6 +427,10 @@ rest_create(request_t *req, const char *cls_name, json_t *body, json_t **out,
         if (!strcmp(key, "objectId") || !strcmp(key, "createdAt") ||
             !strcmp(key, "updatedAt"))
             continue;
+        if (strchr(key, '.') != NULL) {
+            rest_apply_dotted(obj, NULL, key, v);
+            continue;
+        }
         val = rest_apply_op(NULL, v);
         if (val != NULL && !json_is_null(val))
             json_object_set(obj, key, val);
@@ -421,6 +514,10 @@ rest_update_changes(void *ctx, json_t *current, json_t **changes, perr_t *err)
         if (!strcmp(key, "objectId") || !strcmp(key, "createdAt") ||
             !strcmp(key, "updatedAt"))
             continue;
+        if (strchr(key, '.') != NULL) {
+            rest_apply_dotted(out, current, key, v);
+            continue;
+        }
         val = rest_apply_op(json_object_get(current, key), v);
         if (val != NULL)
             json_object_set_new(out, key, val);
@@ -673,6 +770,10 @@ rest_replace_pointers(json_t *objects, const char *field, json_t *fetched,
                 if (full != NULL) {
                     json_array_set(v, k, full);
                     json_array_append(next_level, full);
+                } else {
+                    /* and drops missing objects from arrays */
+                    json_array_remove(v, k);
+                    k--;
                 }
             }
         } else if (ptype_is(v, "Pointer")) {
@@ -685,6 +786,9 @@ rest_replace_pointers(json_t *objects, const char *field, json_t *fetched,
             if (full != NULL) {
                 json_object_set(obj, field, full);
                 json_array_append(next_level, full);
+            } else {
+                /* Gone or unreadable: parse-server drops the field. */
+                json_object_del(obj, field);
             }
         }
     }
@@ -982,6 +1086,12 @@ rest_find(request_t *req, const char *cls_name, json_t *params, json_t **out,
     if (schema_check_class_name(cls_name, err) ||
         rest_check_find_params(params, err))
         return -1;
+    /* explain is accepted (SQLite has no plan worth returning to a client)
+     * but, as in parse-server, only with the master key. */
+    if (rest_is_truthy(json_object_get(params, "explain")) && !req->auth.master)
+        return perr_set(err, PERR_INVALID_QUERY,
+                        "Using the explain query parameter requires the "
+                        "master key");
     if (json_is_string(where)) {
         parsed = json_loads(json_string_value(where), JSON_DECODE_ANY, NULL);
         if (parsed == NULL)

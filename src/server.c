@@ -29,7 +29,8 @@ struct server {
     struct MHD_Daemon *daemon;
     const config_t *cfg;
     storage_t *st;
-    atomic_int active;      /* requests between first byte and completion */
+    atomic_int active;      /* requests being answered: whole body read,
+                               response not yet sent */
     int port;
 };
 
@@ -37,6 +38,7 @@ struct server {
 typedef struct {
     sbuf_t body;
     int too_large;          /* body passed maxUploadSize; rest discarded */
+    int answering;          /* counted in server_t.active */
 } conn_state_t;
 
 #define CORS_ALLOW_HEADERS                                                  \
@@ -279,6 +281,12 @@ server_handle(server_t *srv, struct MHD_Connection *conn, const char *url,
 
         req.body = json_loadb(cs->body.data, cs->body.len, JSON_DECODE_ANY,
                               &jerr);
+        /* Integers past 64 bits are numbers to JavaScript; read them (and,
+         * only then, the whole body) as doubles rather than refuse. */
+        if (req.body == NULL && strstr(jerr.text, "too big") != NULL)
+            req.body = json_loadb(cs->body.data, cs->body.len,
+                                  JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL,
+                                  &jerr);
         if (req.body == NULL) {
             perr_set(&err, PERR_INVALID_JSON, "Invalid JSON: %s", jerr.text);
             request_cleanup(&req);
@@ -317,7 +325,6 @@ server_on_request(void *cls, struct MHD_Connection *conn, const char *url,
         cs = calloc(1, sizeof(*cs));
         sbuf_init(&cs->body);
         *con_cls = cs;
-        atomic_fetch_add(&srv->active, 1);
         /* A body announced as too large is refused before it is read. */
         if (len != NULL && util_parse_int(len, &declared) == 0 &&
             declared > (long long)srv->cfg->max_upload_size)
@@ -335,6 +342,12 @@ server_on_request(void *cls, struct MHD_Connection *conn, const char *url,
         *upload_data_size = 0;
         return MHD_YES;
     }
+    /* Only requests whose body has arrived count as in flight: a client
+     * that stalls mid-body must not hold up shutdown. */
+    if (!cs->answering) {
+        cs->answering = 1;
+        atomic_fetch_add(&srv->active, 1);
+    }
     return server_handle(srv, conn, url, method, cs);
 }
 
@@ -347,10 +360,48 @@ server_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
     if (cs == NULL)
         return;
+    if (cs->answering)
+        atomic_fetch_sub(&srv->active, 1);
     sbuf_cleanup(&cs->body);
     free(cs);
     *con_cls = NULL;
-    atomic_fetch_sub(&srv->active, 1);
+}
+
+static int
+server_hex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * Percent-decoding of paths and query values, as MHD's own but leaving
+ * "%00" undecoded: a NUL would silently cut a class or field name short,
+ * while the literal "%00" fails name validation with a clear error.
+ */
+static size_t
+server_on_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    char *w = s;
+
+    for (char *r = s; *r; r++) {
+        int hi, lo;
+
+        if (*r == '%' && (hi = server_hex(r[1])) >= 0 &&
+            (lo = server_hex(r[2])) >= 0 && (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
 }
 
 static void
@@ -406,6 +457,7 @@ server_start(const config_t *cfg, storage_t *st)
         MHD_OPTION_CONNECTION_TIMEOUT, 120u,
         MHD_OPTION_NOTIFY_COMPLETED, server_on_completed, srv,
         MHD_OPTION_EXTERNAL_LOGGER, server_on_mhd_log, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, server_on_unescape, NULL,
         MHD_OPTION_END);
     freeaddrinfo(ai);
     if (srv->daemon == NULL) {
@@ -428,10 +480,10 @@ server_port(const server_t *srv)
 void
 server_stop(server_t *srv)
 {
-    /* Stop accepting, then give requests in flight up to 30 s to finish
-     * before the worker threads are stopped. */
+    /* Stop accepting, then give requests in flight up to 5 s to finish
+     * being answered before the worker threads are stopped. */
     MHD_quiesce_daemon(srv->daemon);
-    for (int i = 0; i < 3000 && atomic_load(&srv->active) > 0; i++)
+    for (int i = 0; i < 500 && atomic_load(&srv->active) > 0; i++)
         usleep(10000);
     MHD_stop_daemon(srv->daemon);
     free(srv);

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "geo.h"
@@ -29,6 +30,11 @@
 #include "util.h"
 
 #define STMT_CACHE_SIZE 128
+/* An array element as queries compare it: a Pointer by its objectId, a
+ * Date by its ISO string, anything else as stored. */
+#define SQ_ELEM "(CASE WHEN type = 'object' THEN COALESCE(" \
+                "json_extract(value, '$.objectId'), " \
+                "json_extract(value, '$.iso'), value) ELSE value END)"
 #define SQ_REGEXP_LIMIT "parsec: regular expression exceeded its match limit"
 
 typedef struct {
@@ -45,6 +51,11 @@ typedef struct {
 
 typedef struct {
     storage_t base;
+    /* Writers take this before SQLite's own write lock: one writer at a
+     * time either way, but waiting here is a fair queue instead of
+     * SQLite's busy handler, which sleeps in growing steps and can starve
+     * one writer for seconds under steady write load. */
+    pthread_mutex_t write_lock;
     char *path;
     pthread_key_t conn_key;
     char version[64];
@@ -91,9 +102,12 @@ static void
 sq_regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     regexp_t *re = sqlite3_get_auxdata(ctx, 0);
-    const char *subject = (const char *)sqlite3_value_text(argv[2]);
+    const char *subject = NULL;
     int rc;
 
+    /* A regex matches strings only, never numbers or other values. */
+    if (sqlite3_value_type(argv[2]) == SQLITE_TEXT)
+        subject = (const char *)sqlite3_value_text(argv[2]);
     if (subject == NULL) {
         sqlite3_result_null(ctx);
         return;
@@ -769,6 +783,66 @@ sq_write_class(sq_conn_t *c, const schema_class_t *cls, perr_t *err)
 }
 
 /* Check one wanted field against the class; add it when missing. */
+/*
+ * SQLite compares table and column names without regard to case, so two
+ * names that differ only in case would share a table or a column. Such a
+ * second name is refused with the class or field error rather than mixed
+ * into the first; so are table names SQLite keeps for itself.
+ */
+static int
+sq_check_class_collision(sq_conn_t *c, const char *name, perr_t *err)
+{
+    sqlite3_stmt *stmt;
+    int rc;
+
+    if (strncasecmp(name, "sqlite_", 7) == 0)
+        return perr_set(err, PERR_INVALID_CLASS_NAME,
+                        "Class names starting with sqlite_ are reserved by "
+                        "the SQLite database.");
+    stmt = sq_prepare(c, "SELECT \"className\" FROM \"_SCHEMA\" WHERE "
+                         "\"className\" = ? COLLATE NOCASE", err);
+    if (stmt == NULL)
+        return -1;
+    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        perr_set(err, PERR_INVALID_CLASS_NAME,
+                 "Class %s differs from the existing class %s only in case, "
+                 "which SQLite storage cannot keep apart.", name,
+                 (const char *)sqlite3_column_text(stmt, 0));
+        sqlite3_reset(stmt);
+        return -1;
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE)
+        return sq_fail(c, "checking a class name", err);
+    return 0;
+}
+
+static int
+sq_check_field_collision(const schema_class_t *cls, const char *name,
+                         perr_t *err)
+{
+    static const char *const fixed[] = {"objectId", "createdAt", "updatedAt",
+                                        "_rperm", "_wperm"};
+
+    for (size_t i = 0; i < 5; i++) {
+        if (strcasecmp(fixed[i], name) == 0)
+            return perr_set(err, PERR_INVALID_KEY_NAME,
+                            "Field %s differs from %s only in case, which "
+                            "SQLite storage cannot keep apart.", name,
+                            fixed[i]);
+    }
+    for (size_t i = 0; i < cls->nfields; i++) {
+        if (strcasecmp(cls->fields[i].name, name) == 0)
+            return perr_set(err, PERR_INVALID_KEY_NAME,
+                            "Field %s differs from the existing field %s only "
+                            "in case, which SQLite storage cannot keep apart.",
+                            name, cls->fields[i].name);
+    }
+    return 0;
+}
+
 static int
 sq_merge_field(sq_conn_t *c, schema_class_t *cls, const schema_field_t *w,
                int *changed, perr_t *err)
@@ -785,6 +859,8 @@ sq_merge_field(sq_conn_t *c, schema_class_t *cls, const schema_field_t *w,
                             ptype_name(w->type));
         return 0;
     }
+    if (sq_check_field_collision(cls, w->name, err))
+        return -1;
     if (w->type == PT_GEOPOINT) {
         for (size_t i = 0; i < cls->nfields; i++) {
             if (cls->fields[i].type == PT_GEOPOINT)
@@ -802,7 +878,7 @@ sq_merge_field(sq_conn_t *c, schema_class_t *cls, const schema_field_t *w,
 }
 
 static int
-sq_ensure_fields(storage_t *base, const char *name, const schema_field_t *want,
+sq_ensure_fields_unlocked(storage_t *base, const char *name, const schema_field_t *want,
                  size_t n, schema_class_t **out, perr_t *err)
 {
     sq_storage_t *st = (sq_storage_t *)base;
@@ -819,6 +895,8 @@ sq_ensure_fields(storage_t *base, const char *name, const schema_field_t *want,
     if (failed)
         goto fail;
     if (cls == NULL) {
+        if (sq_check_class_collision(c, name, err))
+            goto fail;
         cls = schema_class_create(name);
         changed = 1;
         if (sq_create_table(c, name, err))
@@ -846,7 +924,7 @@ fail:
 /* ---------------------------------------------------------- objects */
 
 static int
-sq_insert(storage_t *base, const schema_class_t *cls, json_t *obj,
+sq_insert_unlocked(storage_t *base, const schema_class_t *cls, json_t *obj,
           perr_t *err)
 {
     sq_storage_t *st = (sq_storage_t *)base;
@@ -994,7 +1072,7 @@ sq_write_changes(sq_conn_t *c, const schema_class_t *cls, const char *id,
 }
 
 static int
-sq_update(storage_t *base, const schema_class_t *cls, const char *id,
+sq_update_unlocked(storage_t *base, const schema_class_t *cls, const char *id,
           const char *const *write_ids, const char *updated_at,
           storage_update_fn fn, void *ctx, json_t **result, perr_t *err)
 {
@@ -1063,7 +1141,7 @@ sq_bind_ids(sqlite3_stmt *stmt, int idx, const char *const *ids)
 }
 
 static int
-sq_remove(storage_t *base, const schema_class_t *cls, const char *id,
+sq_remove_unlocked(storage_t *base, const schema_class_t *cls, const char *id,
           const char *const *write_ids, perr_t *err)
 {
     sq_storage_t *st = (sq_storage_t *)base;
@@ -1196,7 +1274,7 @@ sq_where_array(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         sbuf_append(sql, n->op == QOP_EQ ? "EXISTS" : "NOT EXISTS");
         sbuf_append(sql, " (SELECT 1 FROM json_each(");
         sq_field_expr(w, sql, cls, n->field);
-        sbuf_append(sql, ") WHERE value = ");
+        sbuf_append(sql, ") WHERE " SQ_ELEM " = ");
         sq_bind_later(w, sql, v);
         sbuf_append(sql, ")");
         return;
@@ -1205,17 +1283,35 @@ sq_where_array(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         sbuf_append(sql, n->op == QOP_IN ? "EXISTS" : "NOT EXISTS");
         sbuf_append(sql, " (SELECT 1 FROM json_each(");
         sq_field_expr(w, sql, cls, n->field);
-        sbuf_append(sql, ") WHERE value IN (");
+        sbuf_append(sql, ") WHERE " SQ_ELEM " IN (");
         sq_where_list(w, sql, cls, v);
         sbuf_append(sql, "))");
         return;
     case QOP_ALL:
-        sbuf_append(sql, "(1");
+        /* Every element must be present; an empty list matches nothing,
+         * as in parse-server. An element may be {"$regex": ...}, which is
+         * what the SDK's containsAllStartingWith sends. */
+        sbuf_append(sql, json_array_size(v) ? "(1" : "(0");
         json_array_foreach(v, i, el) {
+            json_t *re = json_object_get(el, "$regex");
+
             sbuf_append(sql, " AND EXISTS (SELECT 1 FROM json_each(");
             sq_field_expr(w, sql, cls, n->field);
-            sbuf_append(sql, ") WHERE value = ");
-            sq_bind_later(w, sql, el);
+            if (json_is_string(re)) {
+                json_t *opts = json_object_get(el, "$options");
+                json_t *o = json_string(json_is_string(opts)
+                                            ? json_string_value(opts) : "");
+
+                sbuf_append(sql, ") WHERE parsec_regexp(");
+                sq_bind_later(w, sql, re);
+                sbuf_append(sql, ", ");
+                sq_bind_later(w, sql, o);
+                sbuf_append(sql, ", value)");
+                json_decref(o);
+            } else {
+                sbuf_append(sql, ") WHERE " SQ_ELEM " = ");
+                sq_bind_later(w, sql, el);
+            }
             sbuf_append(sql, ")");
         }
         sbuf_append(sql, ")");
@@ -1225,7 +1321,7 @@ sq_where_array(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         sbuf_append(sql, " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
                          "json_each(");
         sq_field_expr(w, sql, cls, n->field);
-        sbuf_append(sql, ") WHERE value NOT IN (");
+        sbuf_append(sql, ") WHERE " SQ_ELEM " NOT IN (");
         sq_where_list(w, sql, cls, v);
         sbuf_append(sql, "))");
         return;
@@ -1233,7 +1329,7 @@ sq_where_array(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         /* Ordering against an array: any element in range. */
         sbuf_append(sql, "EXISTS (SELECT 1 FROM json_each(");
         sq_field_expr(w, sql, cls, n->field);
-        sbuf_printf(sql, ") WHERE value %s ",
+        sbuf_printf(sql, ") WHERE " SQ_ELEM " %s ",
                     n->op == QOP_LT ? "<" : n->op == QOP_LTE ? "<="
                     : n->op == QOP_GT ? ">" : ">=");
         sq_bind_later(w, sql, v);
@@ -1392,8 +1488,7 @@ sq_where_sub(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         /* An array of pointers matches when any element does. */
         sbuf_append(sql, "EXISTS (SELECT 1 FROM json_each(");
         sq_field_expr(w, sql, cls, n->field);
-        sbuf_append(sql, ") WHERE COALESCE(json_extract(value, '$.objectId'),"
-                         " value) IN ");
+        sbuf_append(sql, ") WHERE " SQ_ELEM " IN ");
         sq_subselect(w, sql, n, column);
         sbuf_append(sql, ")");
     } else {
@@ -1415,6 +1510,10 @@ sq_where_cmp(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
 
     if (n->op >= QOP_IN_QUERY) {
         sq_where_sub(w, sql, cls, n);
+        return;
+    }
+    if (n->op == QOP_REGEX && n->ftype != PT_STRING && n->ftype != PT_NONE) {
+        sbuf_append(sql, "0");  /* only String fields hold strings */
         return;
     }
     if (n->op == QOP_REGEX) {
@@ -1731,7 +1830,7 @@ sq_count(storage_t *base, const schema_class_t *cls, const query_t *q,
 }
 
 static int
-sq_relation_change(storage_t *base, const char *owner, const char *field,
+sq_relation_change_unlocked(storage_t *base, const char *owner, const char *field,
                    const char *owning_id, const char *related_id, int add,
                    perr_t *err)
 {
@@ -1840,9 +1939,71 @@ sq_close(storage_t *base)
         pthread_setspecific(st->conn_key, NULL);
     }
     pthread_key_delete(st->conn_key);
+    pthread_mutex_destroy(&st->write_lock);
     free(st->path);
     free(st->base.files_url);
     free(st);
+}
+
+/* Each write runs under the process write lock (see sq_storage_t). */
+static int
+sq_ensure_fields(storage_t *base, const char *name, const schema_field_t *want, size_t n, schema_class_t **out, perr_t *err)
+{
+    sq_storage_t *st = (sq_storage_t *)base;
+    int rc;
+
+    pthread_mutex_lock(&st->write_lock);
+    rc = sq_ensure_fields_unlocked(base, name, want, n, out, err);
+    pthread_mutex_unlock(&st->write_lock);
+    return rc;
+}
+
+static int
+sq_insert(storage_t *base, const schema_class_t *cls, json_t *obj, perr_t *err)
+{
+    sq_storage_t *st = (sq_storage_t *)base;
+    int rc;
+
+    pthread_mutex_lock(&st->write_lock);
+    rc = sq_insert_unlocked(base, cls, obj, err);
+    pthread_mutex_unlock(&st->write_lock);
+    return rc;
+}
+
+static int
+sq_update(storage_t *base, const schema_class_t *cls, const char *id, const char *const *write_ids, const char *updated_at, storage_update_fn fn, void *ctx, json_t **result, perr_t *err)
+{
+    sq_storage_t *st = (sq_storage_t *)base;
+    int rc;
+
+    pthread_mutex_lock(&st->write_lock);
+    rc = sq_update_unlocked(base, cls, id, write_ids, updated_at, fn, ctx, result, err);
+    pthread_mutex_unlock(&st->write_lock);
+    return rc;
+}
+
+static int
+sq_remove(storage_t *base, const schema_class_t *cls, const char *id, const char *const *write_ids, perr_t *err)
+{
+    sq_storage_t *st = (sq_storage_t *)base;
+    int rc;
+
+    pthread_mutex_lock(&st->write_lock);
+    rc = sq_remove_unlocked(base, cls, id, write_ids, err);
+    pthread_mutex_unlock(&st->write_lock);
+    return rc;
+}
+
+static int
+sq_relation_change(storage_t *base, const char *owner, const char *field, const char *owning_id, const char *related_id, int add, perr_t *err)
+{
+    sq_storage_t *st = (sq_storage_t *)base;
+    int rc;
+
+    pthread_mutex_lock(&st->write_lock);
+    rc = sq_relation_change_unlocked(base, owner, field, owning_id, related_id, add, err);
+    pthread_mutex_unlock(&st->write_lock);
+    return rc;
 }
 
 static const storage_ops_t sq_ops = {
@@ -1870,6 +2031,7 @@ storage_sqlite_open(const char *path, const char *files_url)
     st->base.files_url = strdup(files_url);
     st->path = strdup(path);
     pthread_key_create(&st->conn_key, sq_conn_destroy);
+    pthread_mutex_init(&st->write_lock, NULL);
     c = sq_conn(st, &err);
     if (c == NULL ||
         sq_exec(c->db, "CREATE TABLE IF NOT EXISTS \"_SCHEMA\" ("
