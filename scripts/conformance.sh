@@ -14,9 +14,12 @@ shared=${SHARED_DIR:-../shared}
 runner="$shared/conformance/run.js"
 [ -f "$runner" ] || { echo "conformance: $runner not found (set SHARED_DIR)"; exit 1; }
 
-# The areas parsec serves today; the others (users, roles, schemas, files,
-# push, ...) join as they are built.
-areas=('objects-*' 'json-*' 'keys-*' 'batch-*' 'query-*')
+# The areas parsec serves today; the others (schemas, files, push, ...) join
+# as they are built.
+areas=('objects-*' 'json-*' 'keys-*' 'batch-*' 'query-*' 'users-*' 'sessions-*'
+       'roles-*' 'acl-*')
+# Cases that need a feature parsec does not have yet (an email sender).
+skip=(--exclude-tag needs:email)
 
 db=$(mktemp -d)
 "$bin" --appId app --masterKey master --restAPIKey rest --javascriptKey js \
@@ -35,7 +38,7 @@ if [ "$up" != 1 ]; then
 fi
 
 BASE_URL="http://127.0.0.1:$port/parse" APP_ID=app MASTER_KEY=master \
-  REST_KEY=rest JS_KEY=js node "$runner" "${areas[@]}"
+  REST_KEY=rest JS_KEY=js node "$runner" "${skip[@]}" "${areas[@]}"
 rc=$?
 
 kill -TERM "$pid"
