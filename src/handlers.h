@@ -21,5 +21,11 @@ int handlers_delete(request_t *req);
 int handlers_missing_id(request_t *req);
 int handlers_batch(request_t *req);
 int handlers_aggregate(request_t *req);
+int handlers_schemas_list(request_t *req);
+int handlers_schemas_get(request_t *req);
+int handlers_schemas_create(request_t *req);
+int handlers_schemas_update(request_t *req);
+int handlers_schemas_delete(request_t *req);
+int handlers_purge(request_t *req);
 
 #endif

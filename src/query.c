@@ -841,3 +841,16 @@ query_cleanup(query_t *q)
     query_free_list(q->include, q->ninclude);
     memset(q, 0, sizeof(*q));
 }
+
+int
+query_and_where(query_t *q, const schema_class_t *cls, json_t *where,
+                perr_t *err)
+{
+    qnode_t *extra;
+
+    if (query_parse_where(cls, where, &extra, err))
+        return -1;
+    /* q->where is always an AND root (see query_parse_where). */
+    qnode_add_kid(q->where, extra);
+    return 0;
+}

@@ -102,6 +102,11 @@ int query_parse(query_t *q, const schema_class_t *cls, json_t *where,
                 const char *order, const char *keys, const char *include,
                 perr_t *err);
 
+/* Add the constraints of where (a where object) to q: the query then
+ * matches only objects that also match them. */
+int query_and_where(query_t *q, const schema_class_t *cls, json_t *where,
+                    perr_t *err);
+
 /* Parse only a where object into a node tree. */
 int query_parse_where(const schema_class_t *cls, json_t *where,
                       qnode_t **out, perr_t *err);

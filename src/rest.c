@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "aggregate.h"
+#include "clp.h"
 #include "log.h"
 #include "users.h"
 #include "query.h"
@@ -92,6 +93,7 @@ rest_check_dotted(const char *key, json_t *v, rest_fields_t *out, perr_t *err)
     out->fields[out->n].name = strdup(base);
     out->fields[out->n].type = PT_OBJECT;
     out->fields[out->n].target = NULL;
+    out->fields[out->n].opts = NULL;
     out->n++;
     return 0;
 }
@@ -136,9 +138,66 @@ rest_check_body(request_t *req, json_t *body, rest_fields_t *out, perr_t *err)
         out->fields[out->n].name = strdup(key);
         out->fields[out->n].type = t;
         out->fields[out->n].target = target ? strdup(target) : NULL;
+        out->fields[out->n].opts = NULL;
         out->n++;
     }
     return 0;
+}
+
+/* Check a permission where pointer permissions cannot apply (create,
+ * addField): only a direct grant lets the caller in. */
+static int
+rest_clp_plain(request_t *req, const schema_class_t *cls, const char *op,
+               perr_t *err)
+{
+    json_t *pw = NULL;
+
+    if (clp_check(cls, op, &req->auth, &pw, err))
+        return -1;
+    if (pw != NULL) {
+        json_decref(pw);
+        return perr_set(err, PERR_OPERATION_FORBIDDEN,
+                        "Permission denied for action %s on class %s.", op,
+                        cls->name);
+    }
+    return 0;
+}
+
+/* Check op's permission for a query, narrowing q by pointer permissions. */
+static int
+rest_clp_query(request_t *req, const schema_class_t *cls, const char *op,
+               query_t *q, perr_t *err)
+{
+    json_t *pw = NULL;
+    int rc;
+
+    if (clp_check(cls, op, &req->auth, &pw, err))
+        return -1;
+    rc = pw ? query_and_where(q, cls, pw, err) : 0;
+    json_decref(pw);
+    return rc;
+}
+
+/* Check op's permission on object id for a write: pointer permissions
+ * require the object to point at the caller, else it is "not found". */
+static int
+rest_clp_object(request_t *req, const schema_class_t *cls, const char *op,
+                const char *id, perr_t *err)
+{
+    json_t *pw = NULL, *where, *rows = NULL;
+    int rc;
+
+    if (clp_check(cls, op, &req->auth, &pw, err))
+        return -1;
+    if (pw == NULL)
+        return 0;
+    where = json_pack("{s:[{s:s},o]}", "$and", "objectId", id, pw);
+    rc = storage_find_where(req->st, cls->name, where, &rows, err);
+    json_decref(where);
+    if (rc == 0 && json_array_size(rows) == 0)
+        rc = perr_set(err, PERR_OBJECT_NOT_FOUND, "Object not found.");
+    json_decref(rows);
+    return rc;
 }
 
 /*
@@ -174,6 +233,8 @@ rest_ensure_schema(request_t *req, const char *name, schema_class_t **cls,
         return perr_set(err, PERR_OPERATION_FORBIDDEN,
                         "This user is not allowed to access non-existent "
                         "class: %s", name);
+    if (*cls != NULL && rest_clp_plain(req, *cls, "addField", err))
+        return -1;
     if (req->st->ops->ensure_fields(req->st, name, f->fields, f->n, &fresh, err))
         return -1;
     schema_cache_put(fresh);
@@ -371,6 +432,27 @@ rest_check_write(request_t *req, const char *cls, json_t *body, perr_t *err)
     return 0;
 }
 
+/* Fill default values of missing fields and check required ones, as the
+ * schemas API configured them. */
+static int
+rest_apply_field_options(const schema_class_t *cls, json_t *obj, perr_t *err)
+{
+    for (size_t i = 0; i < cls->nfields; i++) {
+        const schema_field_t *f = &cls->fields[i];
+        json_t *dv = json_object_get(f->opts, "defaultValue");
+        json_t *have = json_object_get(obj, f->name);
+
+        if ((have == NULL || json_is_null(have)) && dv != NULL) {
+            json_object_set(obj, f->name, dv);
+            have = dv;
+        }
+        if ((have == NULL || json_is_null(have)) &&
+            json_is_true(json_object_get(f->opts, "required")))
+            return perr_set_code(err, 142, 400, "%s is required", f->name);
+    }
+    return 0;
+}
+
 /* A duplicate on _User: say which of username and email is taken. */
 static void
 rest_user_taken(request_t *req, json_t *body, perr_t *err)
@@ -416,7 +498,8 @@ rest_create(request_t *req, const char *cls_name, json_t *body, json_t **out,
     if (rest_check_body(req, body, &fields, err))
         return -1;
     cls = schema_cache_get(cls_name);
-    if (rest_ensure_schema(req, cls_name, &cls, &fields, err))
+    if ((cls != NULL && rest_clp_plain(req, cls, "create", err)) ||
+        rest_ensure_schema(req, cls_name, &cls, &fields, err))
         goto done;
 
     util_format_iso(util_now_ms(), now);
@@ -436,6 +519,8 @@ rest_create(request_t *req, const char *cls_name, json_t *body, json_t **out,
             json_object_set(obj, key, val);
         json_decref(val);
     }
+    if (rest_apply_field_options(cls, obj, err))
+        goto done;
     json_object_set_new(obj, "createdAt", json_string(now));
     json_object_set_new(obj, "updatedAt", json_string(now));
     /* A random id can collide with an existing one, if very rarely: a
@@ -549,7 +634,8 @@ rest_update(request_t *req, const char *cls_name, const char *id,
     cls = schema_cache_get(cls_name);
     if (cls == NULL)
         return perr_set(err, PERR_OBJECT_NOT_FOUND, "Object not found.");
-    if (rest_check_body(req, body, &fields, err) ||
+    if (rest_clp_object(req, cls, "update", id, err) ||
+        rest_check_body(req, body, &fields, err) ||
         rest_ensure_schema(req, cls_name, &cls, &fields, err))
         goto done;
     util_format_iso(util_now_ms(), now);
@@ -591,7 +677,9 @@ rest_delete(request_t *req, const char *cls_name, const char *id, perr_t *err)
     cls = schema_cache_get(cls_name);
     if (cls == NULL)
         return perr_set(err, PERR_OBJECT_NOT_FOUND, "Object not found.");
-    rc = req->st->ops->remove(req->st, cls, id, req->auth.acl_ids, err);
+    rc = rest_clp_object(req, cls, "delete", id, err);
+    if (rc == 0)
+        rc = req->st->ops->remove(req->st, cls, id, req->auth.acl_ids, err);
     schema_class_release(cls);
     if (rc == 0)
         users_after_delete(req, cls_name, id);
@@ -728,11 +816,13 @@ rest_fetch_map(request_t *req, const char *cls_name, json_t *ids,
     q.read_ids = req->auth.acl_ids;
     rc = req->st->ops->find(req->st, cls, &q, &results, err);
     query_cleanup(&q);
-    schema_class_release(cls);
-    if (rc)
+    if (rc) {
+        schema_class_release(cls);
         return -1;
+    }
     json_array_foreach(results, i, obj) {
         users_sanitize(req, cls_name, obj);
+        clp_hide_fields(cls, &req->auth, obj);
         rest_shape_included(obj, prefix, sh);
         json_object_set_new(obj, "__type", json_string("Object"));
         json_object_set_new(obj, "className", json_string(cls_name));
@@ -740,6 +830,7 @@ rest_fetch_map(request_t *req, const char *cls_name, json_t *ids,
                         obj);
     }
     json_decref(results);
+    schema_class_release(cls);
     return 0;
 }
 
@@ -1045,6 +1136,7 @@ rest_run_query(request_t *req, schema_class_t *cls, query_t *q,
     }
     json_array_foreach(*results, i, obj) {
         users_sanitize(req, cls->name, obj);
+        clp_hide_fields(cls, &req->auth, obj);
         if (q->keys != NULL)
             rest_apply_keys(obj, q->keys, q->nkeys);
     }
@@ -1135,6 +1227,12 @@ rest_find(request_t *req, const char *cls_name, json_t *params, json_t **out,
     if (rc)
         goto done;
     rc = rest_find_paging(req, params, &q, err);
+    /* Counting alone needs "count"; finding needs "find" (and "count"
+     * too when both are asked for). */
+    if (rc == 0 && cls != NULL && !(q.count && q.limit == 0))
+        rc = rest_clp_query(req, cls, "find", &q, err);
+    if (rc == 0 && cls != NULL && q.count)
+        rc = rest_clp_query(req, cls, "count", &q, err);
     if (rc == 0 && cls == NULL) {
         *out = json_pack("{s:[]}", "results");
         if (q.count)
@@ -1202,6 +1300,10 @@ rest_get(request_t *req, const char *cls_name, const char *id, json_t *params,
     if (rc == 0)
         rc = query_parse(&q, cls, where, NULL, keys, include, err);
     json_decref(where);
+    if (rc == 0 && rest_clp_query(req, cls, "get", &q, err)) {
+        query_cleanup(&q);
+        rc = -1;
+    }
     free(keys);
     free(include);
     if (rc == 0) {

@@ -42,6 +42,13 @@ static const route_t routes[] = {
     {"DELETE", "/classes/:className/:objectId", handlers_delete},
     {"POST", "/batch", handlers_batch},
     {"GET", "/aggregate/:className", handlers_aggregate},
+    {"GET", "/schemas", handlers_schemas_list},
+    {"POST", "/schemas", handlers_schemas_create},
+    {"GET", "/schemas/:className", handlers_schemas_get},
+    {"POST", "/schemas/:className", handlers_schemas_create},
+    {"PUT", "/schemas/:className", handlers_schemas_update},
+    {"DELETE", "/schemas/:className", handlers_schemas_delete},
+    {"DELETE", "/purge/:className", handlers_purge},
 };
 
 /* Match path against pattern, filling req->route from a copy of path. */

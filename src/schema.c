@@ -57,6 +57,35 @@ schema_field_add(schema_class_t *cls, const char *name, ptype_t type,
     f->name = strdup(name);
     f->type = type;
     f->target = target ? strdup(target) : NULL;
+    f->opts = NULL;
+}
+
+void
+schema_field_set_opts(schema_class_t *cls, const char *name, json_t *opts)
+{
+    for (size_t i = 0; i < cls->nfields; i++) {
+        if (strcmp(cls->fields[i].name, name) == 0) {
+            json_decref(cls->fields[i].opts);
+            cls->fields[i].opts = opts ? json_incref(opts) : NULL;
+            return;
+        }
+    }
+}
+
+void
+schema_field_remove(schema_class_t *cls, const char *name)
+{
+    for (size_t i = 0; i < cls->nfields; i++) {
+        if (strcmp(cls->fields[i].name, name) != 0)
+            continue;
+        free(cls->fields[i].name);
+        free(cls->fields[i].target);
+        json_decref(cls->fields[i].opts);
+        memmove(&cls->fields[i], &cls->fields[i + 1],
+                (cls->nfields - i - 1) * sizeof(cls->fields[0]));
+        cls->nfields--;
+        return;
+    }
 }
 
 schema_class_t *
@@ -66,9 +95,11 @@ schema_class_copy(const schema_class_t *src)
 
     atomic_init(&cls->refs, 1);
     cls->name = strdup(src->name);
-    for (size_t i = 0; i < src->nfields; i++)
+    for (size_t i = 0; i < src->nfields; i++) {
         schema_field_add(cls, src->fields[i].name, src->fields[i].type,
                          src->fields[i].target);
+        schema_field_set_opts(cls, src->fields[i].name, src->fields[i].opts);
+    }
     cls->clp = json_deep_copy(src->clp);
     cls->extra = src->extra ? json_deep_copy(src->extra) : NULL;
     return cls;
@@ -90,6 +121,7 @@ schema_class_release(schema_class_t *cls)
     for (size_t i = 0; i < cls->nfields; i++) {
         free(cls->fields[i].name);
         free(cls->fields[i].target);
+        json_decref(cls->fields[i].opts);
     }
     free(cls->fields);
     free(cls->name);
@@ -127,6 +159,21 @@ schema_class_from_json(json_t *doc)
         if (t == PT_NONE)
             continue;
         schema_field_add(cls, key, t, target);
+        {
+            json_t *req = json_object_get(val, "required");
+            json_t *dv = json_object_get(val, "defaultValue");
+
+            if (req != NULL || dv != NULL) {
+                json_t *opts = json_object();
+
+                if (req != NULL)
+                    json_object_set(opts, "required", req);
+                if (dv != NULL)
+                    json_object_set(opts, "defaultValue", dv);
+                schema_field_set_opts(cls, key, opts);
+                json_decref(opts);
+            }
+        }
     }
     if (json_is_object(clp)) {
         json_decref(cls->clp);
@@ -159,6 +206,8 @@ schema_class_to_json(const schema_class_t *cls)
 
         if (f->target != NULL)
             json_object_set_new(fd, "targetClass", json_string(f->target));
+        if (f->opts != NULL)
+            json_object_update(fd, f->opts);
         json_object_set_new(fields, f->name, fd);
     }
     if (cls->extra != NULL)
@@ -237,6 +286,7 @@ schema_system_fields_of(const char *name, schema_field_t *out, size_t max)
         out[n].name = (char *)schema_system_fields[i].field;
         out[n].type = schema_system_fields[i].type;
         out[n].target = (char *)schema_system_fields[i].target;
+        out[n].opts = NULL;
         n++;
     }
     return n;

@@ -23,6 +23,9 @@ typedef struct {
     char *name;
     ptype_t type;
     char *target;           /* class of a Pointer or Relation, else NULL */
+    json_t *opts;           /* {"required": bool, "defaultValue": v} set
+                               through the schemas API, or NULL; owned by
+                               the class */
 } schema_field_t;
 
 typedef struct {
@@ -53,6 +56,12 @@ const schema_field_t *schema_field_find(const schema_class_t *cls,
 /* Add a field to a class being built (not one in the cache). */
 void schema_field_add(schema_class_t *cls, const char *name, ptype_t type,
                       const char *target);
+
+/* Set the options (required, defaultValue) of a field of a class being
+ * built; takes a new reference to opts (NULL clears). */
+void schema_field_set_opts(schema_class_t *cls, const char *name, json_t *opts);
+/* Drop a field from a class being built. */
+void schema_field_remove(schema_class_t *cls, const char *name);
 
 /* The type of any field, including objectId, createdAt, updatedAt, ACL;
  * PT_NONE when the class has no such field. */

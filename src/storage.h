@@ -81,6 +81,22 @@ typedef struct {
                            const char *field, const char *owning_id,
                            const char *related_id, int add, perr_t *err);
 
+    /* Replace the class-level permissions (clp, unless NULL) and the
+     * options of fields (opts maps field -> {required, defaultValue} or
+     * null, unless NULL) of an existing class; *out as ensure_fields. */
+    int (*set_class_options)(storage_t *st, const char *name, json_t *clp,
+                             json_t *opts, schema_class_t **out, perr_t *err);
+
+    /* Remove a field and its data (255 when the class lacks it). */
+    int (*delete_field)(storage_t *st, const char *name, const char *field,
+                        schema_class_t **out, perr_t *err);
+
+    /* Remove a class: its table, relation tables and schema entry. */
+    int (*drop_class)(storage_t *st, const char *name, perr_t *err);
+
+    /* Delete every object of a class, keeping the class. */
+    int (*purge)(storage_t *st, const char *name, perr_t *err);
+
     /* The owning ids of relation field of class owner whose related id is
      * one of related (a JSON array of strings); a new JSON array. */
     int (*relation_owners)(storage_t *st, const char *owner,

@@ -1945,6 +1945,195 @@ sq_close(storage_t *base)
     free(st);
 }
 
+/* Run fn on the class as stored, inside one write transaction, and save
+ * it; the shared shape of the schema changes below. */
+typedef int (*sq_class_fn)(sq_conn_t *c, schema_class_t *cls, void *ctx,
+                           perr_t *err);
+
+static int
+sq_change_class(sq_storage_t *st, const char *name, sq_class_fn fn, void *ctx,
+                schema_class_t **out, perr_t *err)
+{
+    sq_conn_t *c = sq_conn(st, err);
+    schema_class_t *cls;
+    int failed;
+
+    if (c == NULL)
+        return -1;
+    if (sq_exec(c->db, "BEGIN IMMEDIATE"))
+        return perr_set(err, PERR_SERVICE_UNAVAILABLE,
+                        "The database is busy; try again.");
+    cls = sq_read_class(c, name, &failed, err);
+    if (!failed && cls == NULL)
+        perr_set(err, PERR_INVALID_CLASS_NAME, "Class %s does not exist.", name);
+    if (cls == NULL || fn(c, cls, ctx, err) || sq_write_class(c, cls, err))
+        goto fail;
+    if (sq_exec(c->db, "COMMIT")) {
+        sq_fail(c, "committing a schema change", err);
+        goto fail;
+    }
+    if (out != NULL)
+        *out = cls;
+    else
+        schema_class_release(cls);
+    return 0;
+
+fail:
+    sq_rollback(c);
+    schema_class_release(cls);
+    return -1;
+}
+
+typedef struct {
+    json_t *clp;
+    json_t *opts;
+} sq_options_t;
+
+static int
+sq_apply_options(sq_conn_t *c, schema_class_t *cls, void *ctx, perr_t *err)
+{
+    sq_options_t *o = ctx;
+    const char *field;
+    json_t *v;
+
+    if (o->clp != NULL) {
+        json_decref(cls->clp);
+        cls->clp = json_deep_copy(o->clp);
+    }
+    json_object_foreach(o->opts, field, v)
+        schema_field_set_opts(cls, field, json_is_null(v) ? NULL : v);
+    return 0;
+}
+
+static int
+sq_set_class_options_unlocked(storage_t *base, const char *name, json_t *clp,
+                     json_t *opts, schema_class_t **out, perr_t *err)
+{
+    sq_options_t o = {clp, opts};
+
+    return sq_change_class((sq_storage_t *)base, name, sq_apply_options, &o,
+                           out, err);
+}
+
+static int
+sq_drop_field(sq_conn_t *c, schema_class_t *cls, void *ctx, perr_t *err)
+{
+    const char *field = ctx;
+    const schema_field_t *f = schema_field_find(cls, field);
+    sbuf_t sql;
+    int rc;
+
+    if (f == NULL)
+        return perr_set_code(err, 255, 400,
+                             "Field %s does not exist, cannot delete.", field);
+    sbuf_init(&sql);
+    if (f->type == PT_RELATION) {
+        sbuf_t join;
+
+        sbuf_init(&join);
+        sbuf_printf(&join, "_Join:%s:%s", field, cls->name);
+        sbuf_append(&sql, "DROP TABLE IF EXISTS ");
+        sbuf_append_ident(&sql, join.data);
+        sbuf_cleanup(&join);
+    } else {
+        sbuf_append(&sql, "ALTER TABLE ");
+        sbuf_append_ident(&sql, cls->name);
+        sbuf_append(&sql, " DROP COLUMN ");
+        sbuf_append_ident(&sql, field);
+    }
+    rc = sq_run(c, sql.data, err);
+    sbuf_cleanup(&sql);
+    if (rc == 0)
+        schema_field_remove(cls, field);
+    return rc;
+}
+
+static int
+sq_delete_field_unlocked(storage_t *base, const char *name, const char *field,
+                schema_class_t **out, perr_t *err)
+{
+    return sq_change_class((sq_storage_t *)base, name, sq_drop_field,
+                           (void *)field, out, err);
+}
+
+static int
+sq_drop_class_unlocked(storage_t *base, const char *name, perr_t *err)
+{
+    sq_storage_t *st = (sq_storage_t *)base;
+    sq_conn_t *c = sq_conn(st, err);
+    schema_class_t *cls;
+    sqlite3_stmt *stmt;
+    sbuf_t sql;
+    int failed, rc = 0;
+
+    if (c == NULL)
+        return -1;
+    if (sq_exec(c->db, "BEGIN IMMEDIATE"))
+        return perr_set(err, PERR_SERVICE_UNAVAILABLE,
+                        "The database is busy; try again.");
+    cls = sq_read_class(c, name, &failed, err);
+    if (failed)
+        goto fail;
+    /* Drop the relation tables one by one; each drop shortens the list. */
+    while (cls != NULL && rc == 0) {
+        size_t i = 0;
+
+        while (i < cls->nfields && cls->fields[i].type != PT_RELATION)
+            i++;
+        if (i == cls->nfields)
+            break;
+        rc = sq_drop_field(c, cls, cls->fields[i].name, err);
+    }
+    if (rc)
+        goto fail;
+    sbuf_init(&sql);
+    sbuf_append(&sql, "DROP TABLE IF EXISTS ");
+    sbuf_append_ident(&sql, name);
+    rc = sq_run(c, sql.data, err);
+    sbuf_cleanup(&sql);
+    if (rc)
+        goto fail;
+    stmt = sq_prepare(c, "DELETE FROM \"_SCHEMA\" WHERE \"className\" = ?", err);
+    if (stmt == NULL)
+        goto fail;
+    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE) {
+        sq_fail(c, "dropping a class", err);
+        goto fail;
+    }
+    if (sq_exec(c->db, "COMMIT")) {
+        sq_fail(c, "committing a class drop", err);
+        goto fail;
+    }
+    schema_class_release(cls);
+    return 0;
+
+fail:
+    sq_rollback(c);
+    schema_class_release(cls);
+    return -1;
+}
+
+static int
+sq_purge_unlocked(storage_t *base, const char *name, perr_t *err)
+{
+    sq_storage_t *st = (sq_storage_t *)base;
+    sq_conn_t *c = sq_conn(st, err);
+    sbuf_t sql;
+    int rc;
+
+    if (c == NULL)
+        return -1;
+    sbuf_init(&sql);
+    sbuf_append(&sql, "DELETE FROM ");
+    sbuf_append_ident(&sql, name);
+    rc = sq_run(c, sql.data, err);
+    sbuf_cleanup(&sql);
+    return rc;
+}
+
 /* Each write runs under the process write lock (see sq_storage_t). */
 static int
 sq_ensure_fields(storage_t *base, const char *name, const schema_field_t *want, size_t n, schema_class_t **out, perr_t *err)
@@ -2006,6 +2195,56 @@ sq_relation_change(storage_t *base, const char *owner, const char *field, const 
     return rc;
 }
 
+static int
+sq_set_class_options(storage_t *base, const char *name, json_t *clp, json_t *opts,
+    schema_class_t **out, perr_t *err)
+{
+    sq_storage_t *st = (sq_storage_t *)base;
+    int rc;
+
+    pthread_mutex_lock(&st->write_lock);
+    rc = sq_set_class_options_unlocked(base, name, clp, opts, out, err);
+    pthread_mutex_unlock(&st->write_lock);
+    return rc;
+}
+
+static int
+sq_delete_field(storage_t *base, const char *name, const char *field,
+    schema_class_t **out, perr_t *err)
+{
+    sq_storage_t *st = (sq_storage_t *)base;
+    int rc;
+
+    pthread_mutex_lock(&st->write_lock);
+    rc = sq_delete_field_unlocked(base, name, field, out, err);
+    pthread_mutex_unlock(&st->write_lock);
+    return rc;
+}
+
+static int
+sq_drop_class(storage_t *base, const char *name, perr_t *err)
+{
+    sq_storage_t *st = (sq_storage_t *)base;
+    int rc;
+
+    pthread_mutex_lock(&st->write_lock);
+    rc = sq_drop_class_unlocked(base, name, err);
+    pthread_mutex_unlock(&st->write_lock);
+    return rc;
+}
+
+static int
+sq_purge(storage_t *base, const char *name, perr_t *err)
+{
+    sq_storage_t *st = (sq_storage_t *)base;
+    int rc;
+
+    pthread_mutex_lock(&st->write_lock);
+    rc = sq_purge_unlocked(base, name, err);
+    pthread_mutex_unlock(&st->write_lock);
+    return rc;
+}
+
 static const storage_ops_t sq_ops = {
     .describe = sq_describe,
     .close = sq_close,
@@ -2018,6 +2257,10 @@ static const storage_ops_t sq_ops = {
     .count = sq_count,
     .relation_change = sq_relation_change,
     .relation_owners = sq_relation_owners,
+    .set_class_options = sq_set_class_options,
+    .delete_field = sq_delete_field,
+    .drop_class = sq_drop_class,
+    .purge = sq_purge,
 };
 
 storage_t *

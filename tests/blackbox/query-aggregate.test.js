@@ -43,6 +43,18 @@ describe('distinct and aggregate', () => {
   const q = () => new Parse.Query(C);
 
   describe('distinct', () => {
+    let D;
+    let T;
+    let t1;
+    let t2;
+    before(async () => {
+      D = h.uniqueClass('QgDistPtr');
+      T = h.uniqueClass('QgDistTarget');
+      t1 = await new Parse.Object(T).save({ n: 1 });
+      t2 = await new Parse.Object(T).save({ n: 2 });
+      for (const t of [t1, t2, t1]) await new Parse.Object(D).save({ t, city: { name: t === t1 ? 'Paris' : 'Lyon', zip: 1 } });
+    });
+
     test('distinct values of a field (objects without it add nothing)', async () => {
       assert.deepEqual((await q().distinct('region')).sort(), ['east', 'north', 'south']);
       assert.deepEqual((await q().distinct('qty')).sort((a, b) => a - b), [1, 2, 3, 5]);
@@ -56,6 +68,22 @@ describe('distinct and aggregate', () => {
 
     test('distinct of an array field lists its elements', async () => {
       assert.deepEqual((await q().distinct('tags')).sort(), ['a', 'b']);
+    });
+
+    test('distinct of a pointer field answers pointers', async () => {
+      const res = await new Parse.Query(D).distinct('t');
+      const ids = res.map(p => {
+        assert.equal(p.__type, 'Pointer');
+        assert.equal(p.className, T);
+        return p.objectId;
+      });
+      assert.deepEqual(ids.sort(), [t1.id, t2.id].sort());
+    });
+
+    test('distinct of a dotted key into an Object field', async () => {
+      assert.deepEqual((await new Parse.Query(D).distinct('city.name')).sort(), ['Lyon', 'Paris']);
+      assert.deepEqual(await new Parse.Query(D).distinct('city.zip'), [1]);
+      assert.deepEqual(await new Parse.Query(D).equalTo('t', t2).distinct('city.name'), ['Lyon']);
     });
 
     test('the REST form (distinct=, where=)', async () => {

@@ -108,6 +108,11 @@ describe('array fields', () => {
     });
   });
 
+  test('notEqualTo with a scalar excludes arrays holding that element', async () => {
+    assert.deepEqual(names(await query().notEqualTo('tags', 'red').exists('tags').find()), ['a2', 'a3', 'a6']);
+    assert.deepEqual(names(await query().notEqualTo('nums', 3).exists('nums').find()), ['a2', 'a3', 'a6']);
+  });
+
   test('exists: an empty array exists, a missing one does not', async () => {
     assert.deepEqual(names(await query().exists('tags').find()), ['a1', 'a2', 'a3', 'a4', 'a6']);
     assert.deepEqual(names(await query().doesNotExist('tags').find()), ['a5']);
@@ -152,6 +157,13 @@ describe('array fields', () => {
     // MongoDB's $nin does); parse-server on PostgreSQL does not.
     test('notContainedIn and objects without the field', async () => {
       const got = names(await query().notContainedIn('tags', ['red']).find());
+      assert.deepEqual(got, h.pick(['a2', 'a3', 'a5', 'a6'], ['a2', 'a3', 'a6']));
+    });
+
+    // The same for $ne against an element (on a plain field parse-server
+    // does match the objects without it).
+    test('notEqualTo an element and objects without the field', async () => {
+      const got = names(await query().notEqualTo('tags', 'red').find());
       assert.deepEqual(got, h.pick(['a2', 'a3', 'a5', 'a6'], ['a2', 'a3', 'a6']));
     });
   });

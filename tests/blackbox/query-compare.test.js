@@ -17,7 +17,8 @@ let C; // the class under test
 let Owner;
 let owners; // label -> Parse.Object
 // parse-server on PostgreSQL answers 500 to $ne / $in / $nin with Date
-// values ("invalid input syntax for type timestamp"); parsec must answer them.
+// values ("invalid input syntax for type timestamp") and to $in with null;
+// parsec must answer them.
 async function psMay500(fn) {
   if (h.IS_PARSEC) return fn();
   try {
@@ -216,6 +217,13 @@ describe('comparisons and equality', () => {
       });
     });
 
+    test('containedIn with null also matches null and missing values', async () => {
+      await psMay500(async () => {
+        assert.deepEqual(names(await query().containedIn('nul', [null, 7]).find()), ['r1', 'r2', 'r3', 'r4', 'r6']);
+        assert.deepEqual(names(await query().containedIn('num', [null, 9]).find()), ['r2', 'r6']);
+      });
+    });
+
     test('objectIds', async () => {
       const all = await query().find();
       const ids = all.filter(o => ['r1', 'r4'].includes(o.get('name'))).map(o => o.id);
@@ -269,6 +277,15 @@ describe('comparisons and equality', () => {
       assert.deepEqual(names(res), ['r2', 'r4', 'r3', 'r1']);
       const viaString = h.expectOk(await h.find(server.srv, C, { where: { flag: { $exists: true } }, order: '-flag,num' }));
       assert.deepEqual(viaString.results.map(o => o.name), ['r1', 'r3', 'r4', 'r2']);
+    });
+
+    test('ordering by a pointer orders by the objectId it points to', async () => {
+      const byOwner = await new Parse.Query(C).exists('owner').ascending('owner').addAscending('name').find();
+      const expected = ROWS.filter(r => r.owner)
+        .map(r => ({ name: r.name, id: owners[r.owner].id }))
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.name < b.name ? -1 : 1))
+        .map(r => r.name);
+      assert.deepEqual(names(byOwner), expected);
     });
 
     test('many ties keep a complete order with a unique second key', async () => {

@@ -106,6 +106,19 @@ describe('geo queries', () => {
     assert.deepEqual(names(await areas(new Parse.GeoPoint(-1, 5))), []);
   });
 
+  test('distances wrap around the antimeridian and the poles', async () => {
+    const W = h.uniqueClass('QgWrap');
+    const G = (lat, lng) => new Parse.GeoPoint(lat, lng);
+    for (const [name, loc] of [['east', G(0, 179.5)], ['west', G(0, -179.5)], ['far', G(0, 170)], ['pole', G(89, 0)], ['pole2', G(89, 180)], ['zero', G(0, 0)]]) {
+      await new Parse.Object(W).save({ name, loc });
+    }
+    const near = await new Parse.Query(W).near('loc', G(0, 179.9)).limit(3).find();
+    assert.deepEqual(ordered(near).slice(0, 2).sort(), ['east', 'west']);
+    assert.equal(ordered(near)[2], 'far');
+    assert.deepEqual(names(await new Parse.Query(W).withinKilometers('loc', G(0, 180), 200).find()), ['east', 'west']);
+    assert.deepEqual(ordered(await new Parse.Query(W).near('loc', G(89.5, 90)).limit(2).find()).sort(), ['pole', 'pole2']);
+  });
+
   test('the REST forms of the guide ($nearSphere, $within $box, $geoWithin $polygon)', async () => {
     const G = (latitude, longitude) => ({ __type: 'GeoPoint', latitude, longitude });
     const near = h.expectOk(await h.find(server.srv, C, { where: { loc: { $nearSphere: G(48.8566, 2.3522) } }, limit: '3' }));

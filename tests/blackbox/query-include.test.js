@@ -35,7 +35,7 @@ describe('include, select and exclude', () => {
       title: 'first', body: 'long text', author: people.alice, editors: [people.bob, people.carol],
       meta: { a: 1, b: { c: 2, d: 3 } },
     });
-    await new Parse.Object(Post).save({ title: 'second', body: 'more', author: people.bob, editors: [], meta: { a: 10 } });
+    await new Parse.Object(Post).save({ title: 'second', body: 'more', author: people.bob, editors: [], meta: { a: 10, reviewer: people.carol } });
     await new Parse.Object(Post).save({ title: 'third', body: 'none' });
     await new Parse.Object(Post).save({ title: 'orphan', author: gone });
     await gone.destroy();
@@ -97,6 +97,18 @@ describe('include, select and exclude', () => {
     assert.deepEqual(p.editors.map(e => e.__type), ['Object', 'Object']);
   });
 
+  test('include of a pointer inside an Object field (meta.reviewer)', async () => {
+    const res = h.expectOk(await h.find(server.srv, Post, { where: { title: 'second' }, include: 'meta.reviewer' }));
+    const { meta } = res.results[0];
+    assert.equal(meta.a, 10);
+    assert.equal(meta.reviewer.__type, 'Object');
+    assert.equal(meta.reviewer.className, Person);
+    assert.equal(meta.reviewer.objectId, people.carol.id);
+    assert.equal(meta.reviewer.name, 'carol');
+    const plain = h.expectOk(await h.find(server.srv, Post, { where: { title: 'second' } }));
+    assert.deepEqual(plain.results[0].meta.reviewer, { __type: 'Pointer', className: Person, objectId: people.carol.id });
+  });
+
   test("include('*') fetches every pointer of the object", async () => {
     const p = await post('first', q => q.include('*'));
     assert.equal(p.get('author').get('name'), 'alice');
@@ -123,7 +135,8 @@ describe('include, select and exclude', () => {
     assert.deepEqual(p.get('meta'), { a: 1, b: { c: 2, d: 3 } });
     const only = await post('second', q => q.select('meta.a'));
     assert.equal(only.get('title'), undefined);
-    assert.deepEqual(only.get('meta'), { a: 10 });
+    assert.equal(only.get('meta').a, 10);
+    assert.equal(only.get('meta').reviewer.id, people.carol.id);
   });
 
   test('select into included objects (author.name with include author)', async () => {

@@ -49,6 +49,16 @@ describe('full-text search', () => {
     assert.deepEqual(names(await query().fullText('body', 'coffee', { language: 'english' }).find()), ['t1', 't3', 't6']);
   });
 
+  test('$language chooses the stemmer', async () => {
+    const L = h.uniqueClass('QtLang');
+    await new Parse.Object(L).save({ name: 'es', body: 'los perros corriendo' });
+    await new Parse.Object(L).save({ name: 'fr', body: 'les chevaux mangeaient' });
+    assert.deepEqual(names(await new Parse.Query(L).fullText('body', 'perro', { language: 'spanish' }).find()), ['es']);
+    assert.deepEqual(names(await new Parse.Query(L).fullText('body', 'correr', { language: 'spanish' }).find()), ['es'], 'corriendo and correr share a Spanish stem');
+    assert.deepEqual(names(await new Parse.Query(L).fullText('body', 'correr').find()), [], 'but not an English one');
+    assert.deepEqual(names(await new Parse.Query(L).fullText('body', 'chevaux', { language: 'french' }).find()), ['fr']);
+  });
+
   test('diacritics are significant', async () => {
     assert.deepEqual(names(await query().fullText('body', 'café').find()), ['t8']);
     assert.deepEqual(names(await query().fullText('body', 'cafe').find()), []);
