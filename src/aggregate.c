@@ -17,14 +17,11 @@
 
 /* The value at a dotted path of doc, borrowed, or NULL. */
 static json_t *
-agg_get(json_t *doc, const char *path)
+agg_path(json_t *doc, const char *path)
 {
     char part[256];
     const char *p = path;
 
-    if (strcmp(path, "objectId") == 0)
-        path = "_id";
-    p = path;
     while (doc != NULL && *p) {
         const char *dot = strchr(p, '.');
         size_t n = dot ? (size_t)(dot - p) : strlen(p);
@@ -34,6 +31,13 @@ agg_get(json_t *doc, const char *path)
         p = dot ? dot + 1 : p + n;
     }
     return doc;
+}
+
+/* The same inside the pipeline, where the object id is "_id". */
+static json_t *
+agg_get(json_t *doc, const char *path)
+{
+    return agg_path(doc, strcmp(path, "objectId") == 0 ? "_id" : path);
 }
 
 /* A comparable number for v: numbers as is, Dates as ms. */
@@ -567,7 +571,7 @@ aggregate_distinct(json_t *docs, const char *field)
     size_t i;
 
     json_array_foreach(docs, i, doc) {
-        json_t *v = json_object_get(doc, field);
+        json_t *v = agg_path(doc, field);
         json_t *one, *el;
         size_t k;
 

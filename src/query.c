@@ -428,6 +428,7 @@ query_parse_text(const char *field, ptype_t ftype, json_t *spec,
         return perr_set(err, PERR_INVALID_JSON,
                         "bad $text: $diacriticSensitive - false not supported");
     *out = query_cmp(field, ftype, QOP_TEXT, json_incref(term));
+    (*out)->options = strdup(lang ? json_string_value(lang) : "english");
     return 0;
 }
 

@@ -58,7 +58,8 @@ typedef struct qnode {
     char *field;                /* QN_CMP: a validated field name */
     ptype_t ftype;              /* QN_CMP: the field's type */
     json_t *value;              /* QN_CMP: normalised operand, owned */
-    char *options;              /* QOP_REGEX: $options, or NULL */
+    char *options;              /* QOP_REGEX: $options; QOP_TEXT: the
+                                   $language; else NULL */
     schema_class_t *sub_cls;    /* sub-query class (a reference), or NULL
                                    when that class does not exist */
     struct qnode *sub_where;    /* sub-query constraints */

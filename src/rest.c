@@ -867,6 +867,9 @@ rest_replace_pointers(json_t *objects, const char *field, json_t *fetched,
                     k--;
                 }
             }
+        } else if (json_is_object(v) && json_object_get(v, "__type") == NULL) {
+            /* A plain Object field: the path goes on inside it. */
+            json_array_append(next_level, v);
         } else if (ptype_is(v, "Pointer")) {
             const char *cls = json_string_value(json_object_get(v, "className"));
             const char *oid = json_string_value(json_object_get(v, "objectId"));

@@ -235,14 +235,17 @@ sq_geo_polygon_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_int(ctx, inside);
 }
 
-/* parsec_text_score(value, term): 0 or the match score. */
+/* parsec_text_score(value, term, language): 0 or the match score. */
 static void
 sq_text_score_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     const char *doc = (const char *)sqlite3_value_text(argv[0]);
     const char *term = (const char *)sqlite3_value_text(argv[1]);
 
-    sqlite3_result_double(ctx, doc && term ? textsearch_score(doc, term) : 0);
+    const char *lang = (const char *)sqlite3_value_text(argv[2]);
+
+    sqlite3_result_double(ctx, doc && term ? textsearch_score(doc, term, lang)
+                                           : 0);
 }
 
 static const struct {
@@ -255,7 +258,7 @@ static const struct {
     {"parsec_geo_in_box", 5, sq_geo_in_box_fn},
     {"parsec_geo_in_polygon", 2, sq_geo_polygon_fn},
     {"parsec_polygon_contains", 3, sq_geo_polygon_fn},
-    {"parsec_text_score", 2, sq_text_score_fn},
+    {"parsec_text_score", 3, sq_text_score_fn},
 };
 
 static int
@@ -1371,6 +1374,22 @@ sq_distance_expr(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
     sbuf_append(sql, ")");
 }
 
+static void
+sq_text_score_expr(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+                   const qnode_t *n)
+{
+    json_t *lang = json_string(n->options ? n->options : "english");
+
+    sbuf_append(sql, "parsec_text_score(");
+    sq_field_expr(w, sql, cls, n->field);
+    sbuf_append(sql, ", ");
+    sq_bind_later(w, sql, n->value);
+    sbuf_append(sql, ", ");
+    sq_bind_later(w, sql, lang);
+    sbuf_append(sql, ")");
+    json_decref(lang);
+}
+
 /* Geo constraints and $text, through the functions registered above.
  * They compare every candidate row: SQLite has no spatial or full-text
  * index here, so other constraints in the query narrow the scan. */
@@ -1427,11 +1446,9 @@ sq_where_geo_text(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         sbuf_append(sql, ")");
         return;
     default:
-        sbuf_append(sql, "(parsec_text_score(");
-        sq_field_expr(w, sql, cls, n->field);
-        sbuf_append(sql, ", ");
-        sq_bind_later(w, sql, n->value);
-        sbuf_append(sql, ") > 0)");
+        sbuf_append(sql, "(");
+        sq_text_score_expr(w, sql, cls, n);
+        sbuf_append(sql, " > 0)");
     }
 }
 
@@ -1669,17 +1686,6 @@ sq_where_clause(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
     sbuf_append(sql, " WHERE ");
     sq_where_node(w, sql, cls, q->where);
     sq_acl_clause(w, sql);
-}
-
-static void
-sq_text_score_expr(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
-                   const qnode_t *n)
-{
-    sbuf_append(sql, "parsec_text_score(");
-    sq_field_expr(w, sql, cls, n->field);
-    sbuf_append(sql, ", ");
-    sq_bind_later(w, sql, n->value);
-    sbuf_append(sql, ")");
 }
 
 static void

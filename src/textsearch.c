@@ -20,11 +20,30 @@ static const char *const ts_stop[] = {
     "the", "their", "then", "there", "these", "they", "this", "to", "was",
     "will", "with", NULL};
 
+/* And those of its Spanish configuration. */
+static const char *const ts_stop_es[] = {
+    "de", "la", "que", "el", "en", "y", "a", "los", "del", "se", "las",
+    "por", "un", "para", "con", "no", "una", "su", "al", "lo", "como", "mas",
+    "pero", "sus", "le", "ya", "o", "es", NULL};
+
+/* Spanish endings, longest first; the first that fits is removed. */
+static const char *const ts_suffix_es[] = {
+    "amientos", "imientos", "amiento", "imiento", "aciones", "uciones",
+    "iendo", "ando", "acion", "ucion", "mente", "ancia", "encia", "idad",
+    "ables", "ibles", "able", "ible", "ador", "ante", "aron", "ieron", "ado",
+    "ido", "ar", "er", "ir", "as", "es", "os", "a", "e", "o", NULL};
+
+/* The language of the search running on this thread, set on entry to
+ * textsearch_score; thread-local because every worker searches at once. */
+static _Thread_local bool ts_spanish;
+
 static bool
 ts_is_stop(const char *w)
 {
-    for (size_t i = 0; ts_stop[i]; i++) {
-        if (strcmp(w, ts_stop[i]) == 0)
+    const char *const *list = ts_spanish ? ts_stop_es : ts_stop;
+
+    for (size_t i = 0; list[i]; i++) {
+        if (strcmp(w, list[i]) == 0)
             return true;
     }
     return false;
@@ -43,6 +62,18 @@ static void
 ts_stem(char *w)
 {
     size_t n = strlen(w);
+
+    if (ts_spanish) {
+        for (size_t i = 0; ts_suffix_es[i]; i++) {
+            size_t k = strlen(ts_suffix_es[i]);
+
+            if (n > k + 2 && strcmp(w + n - k, ts_suffix_es[i]) == 0) {
+                w[n - k] = '\0';
+                break;
+            }
+        }
+        return;
+    }
 
     if (ts_ends(w, n, "ies")) {
         strcpy(w + n - 3, "y");
@@ -122,13 +153,15 @@ textsearch_is_valid(const char *term)
 }
 
 double
-textsearch_score(const char *doc, const char *term)
+textsearch_score(const char *doc, const char *term, const char *language)
 {
     /* The term is an OR of AND-groups: "a & b | c" is (a and b) or c.
      * Words joined by spaces are ANDed too. A "!" negates a word. */
     double best = 0;
     const char *group = term;
 
+    ts_spanish = language != NULL && (strcmp(language, "spanish") == 0 ||
+                                      strcmp(language, "es") == 0);
     while (group != NULL) {
         const char *bar = strchr(group, '|');
         size_t len = bar ? (size_t)(bar - group) : strlen(group);

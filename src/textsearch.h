@@ -14,7 +14,9 @@
 /* Check that term is a usable search (some word in it). */
 bool textsearch_is_valid(const char *term);
 
-/* 0 when doc does not match term, else a score in (0, 1). */
-double textsearch_score(const char *doc, const char *term);
+/* 0 when doc does not match term, else a score in (0, 1). language
+ * ("english" when NULL; also "spanish") picks stop words and stemmer. */
+double textsearch_score(const char *doc, const char *term,
+                        const char *language);
 
 #endif
