@@ -17,7 +17,7 @@ runner="$shared/conformance/run.js"
 # The areas parsec serves today; the others (schemas, files, push, ...) join
 # as they are built.
 areas=('objects-*' 'json-*' 'keys-*' 'batch-*' 'query-*' 'users-*' 'sessions-*'
-       'roles-*' 'acl-*' 'schemas-*' 'clp-*')
+       'roles-*' 'acl-*' 'schemas-*' 'clp-*' 'authdata-*')
 # Cases that need a feature parsec does not have yet (an email sender).
 skip=(--exclude-tag needs:email)
 

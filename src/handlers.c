@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "rest.h"
+#include "users.h"
 
 int
 handlers_health(request_t *req)
@@ -100,8 +101,13 @@ handlers_create(request_t *req)
 {
     json_t *out;
     char *location = NULL;
+    int rc;
 
-    if (rest_create(req, req->route[0], handlers_body(req), &out, &location,
+    handlers_body(req);
+    rc = users_signup_or_login(req);
+    if (rc != 1)
+        return rc;
+    if (rest_create(req, req->route[0], req->body, &out, &location,
                     &req->err))
         return request_fail(req);
     free(req->location);

@@ -554,7 +554,7 @@ rest_create(request_t *req, const char *cls_name, json_t *body, json_t **out,
         if (rest_apply_relations(req, cls_name, oid, body, err))
             goto done;
         resp = json_pack("{s:s, s:s}", "objectId", oid, "createdAt", now);
-        if (users_after_create(req, cls_name, oid, resp, err)) {
+        if (users_after_create(req, cls_name, oid, body, resp, err)) {
             json_decref(resp);
             goto done;
         }

@@ -58,6 +58,134 @@ users_email_ok(const char *s)
            s[strlen(s) - 1] != '.';
 }
 
+/* Is s a lowercase UUID (8-4-4-4-12 hex digits)? */
+static bool
+users_is_uuid(const char *s)
+{
+    static const int dash[] = {8, 13, 18, 23};
+    size_t n = strlen(s);
+
+    if (n != 36)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        bool want_dash = i == (size_t)dash[0] || i == (size_t)dash[1] ||
+                         i == (size_t)dash[2] || i == (size_t)dash[3];
+
+        if (want_dash ? s[i] != '-'
+                      : !(isdigit((unsigned char)s[i]) ||
+                          (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Check one provider's authData entry. Only "anonymous" is built in;
+ * other providers are refused as unsupported (252). The codes follow
+ * ERRORS.md: an entry that is not an object 253, no id 250, an id that is
+ * not a string or (anonymous) not a lowercase UUID 251.
+ */
+static int
+users_check_provider(const char *provider, json_t *entry, perr_t *err)
+{
+    json_t *pid = json_object_get(entry, "id");
+
+    if (strcmp(provider, "anonymous") != 0)
+        return perr_set_code(err, 252, 400,
+                             "This authentication method is unsupported.");
+    if (!json_is_object(entry))
+        return perr_set_code(err, 253, 400,
+                             "authData.%s should be an object", provider);
+    if (pid == NULL || json_is_null(pid))
+        return perr_set_code(err, 250, 400, "authData.%s needs an id",
+                             provider);
+    if (!json_is_string(pid))
+        return perr_set_code(err, 251, 400, "authData.%s.id must be a string",
+                             provider);
+    if (!users_is_uuid(json_string_value(pid)))
+        return perr_set_code(err, 251, 400,
+                             "Anonymous id is not a valid lowercase UUID.");
+    return 0;
+}
+
+/* The user other than self whose authData.provider.id is pid, if any. */
+static json_t *
+users_find_linked(request_t *req, const char *provider, json_t *pid,
+                  perr_t *err, int *failed)
+{
+    char path[300];
+    json_t *where, *rows = NULL, *one = NULL;
+
+    snprintf(path, sizeof(path), "authData.%s.id", provider);
+    where = json_pack("{s:O}", path, pid);
+    *failed = storage_find_where(req->st, "_User", where, &rows, err);
+    json_decref(where);
+    if (*failed == 0 && json_array_size(rows) > 0)
+        one = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    return one;
+}
+
+/*
+ * Check a write's authData. On an update, link and unlink provider by
+ * provider (rewritten as dotted keys so other providers stay), refusing
+ * an id another user already holds (208).
+ */
+static int
+users_take_auth_data(request_t *req, const char *id, json_t *body,
+                     perr_t *err)
+{
+    json_t *auth = json_object_get(body, "authData");
+    const char *provider;
+    json_t *entry;
+    json_t *dotted = json_object();
+
+    if (!json_is_object(auth))
+        return perr_set_code(err, 253, 400, "authData should be an object");
+    json_object_foreach(auth, provider, entry) {
+        json_t *other;
+        char key[300];
+        int failed;
+
+        if (!util_is_valid_name(provider)) {
+            json_decref(dotted);
+            return perr_set_code(err, 252, 400,
+                                 "This authentication method is unsupported.");
+        }
+        snprintf(key, sizeof(key), "authData.%s", provider);
+        if (json_is_null(entry)) {
+            json_object_set_new(dotted, key, json_pack("{s:s}", "__op",
+                                                       "Delete"));
+            continue;
+        }
+        if (users_check_provider(provider, entry, err)) {
+            json_decref(dotted);
+            return -1;
+        }
+        other = users_find_linked(req, provider, json_object_get(entry, "id"),
+                                  err, &failed);
+        if (failed || (other != NULL &&
+                       (id == NULL ||
+                        strcmp(json_string_value(json_object_get(other,
+                                                                 "objectId")),
+                               id) != 0))) {
+            json_decref(other);
+            json_decref(dotted);
+            return failed ? -1
+                          : perr_set_code(err, 208, 400,
+                                          "this auth is already used");
+        }
+        json_decref(other);
+        json_object_set(dotted, key, entry);
+    }
+    if (id != NULL) {
+        json_object_del(body, "authData");
+        json_object_update(body, dotted);
+    }
+    json_decref(dotted);
+    return 0;
+}
+
 static int
 users_check_user(request_t *req, const char *id, json_t *body, perr_t *err)
 {
@@ -71,15 +199,31 @@ users_check_user(request_t *req, const char *id, json_t *body, perr_t *err)
         return perr_set(err, PERR_OPERATION_FORBIDDEN,
                         "Clients aren't allowed to manually update email "
                         "verification.");
-    if (json_object_get(body, "authData") != NULL)
-        return perr_set_code(err, 252, 400,
-                             "This authentication method is unsupported.");
+    if (json_object_get(body, "authData") != NULL &&
+        users_take_auth_data(req, id, body, err))
+        return -1;
+    if (id == NULL && json_object_get(body, "authData") != NULL) {
+        /* A user signing up through a provider needs no password, and
+         * gets a random username unless they chose one. */
+        if (username == NULL) {
+            char name[26];
+
+            if (util_random_id(name, 25))
+                return perr_set(err, PERR_INTERNAL, NULL);
+            json_object_set_new(body, "username", json_string(name));
+            username = json_object_get(body, "username");
+        }
+        if (password == NULL)
+            password = json_null();
+    }
     if ((id == NULL || username != NULL) &&
         (!json_is_string(username) || json_string_length(username) == 0))
         return perr_set_code(err, 200, 400, "bad or missing username");
-    if ((id == NULL || password != NULL) &&
+    if ((id == NULL || password != NULL) && !json_is_null(password) &&
         (!json_is_string(password) || json_string_length(password) == 0))
         return perr_set_code(err, 201, 400, "password is required");
+    if (json_is_null(password))
+        password = NULL;
     if (email != NULL && !json_is_null(email) &&
         (!json_is_string(email) || !users_email_ok(json_string_value(email))))
         return perr_set_code(err, 125, 400, "Email address format is invalid.");
@@ -172,7 +316,7 @@ users_default_acl(request_t *req, const char *cls, const char *id, json_t *obj)
 
 int
 users_after_create(request_t *req, const char *cls, const char *id,
-                   json_t *resp, perr_t *err)
+                   json_t *body, json_t *resp, perr_t *err)
 {
     char *token = NULL;
 
@@ -185,6 +329,10 @@ users_after_create(request_t *req, const char *cls, const char *id,
         return -1;
     json_object_set_new(resp, "sessionToken", json_string(token));
     free(token);
+    /* A username chosen by parsec for a provider signup is news to the
+     * client, so it is answered, as parse-server does. */
+    if (json_object_get(body, "authData") != NULL)
+        json_object_set(resp, "username", json_object_get(body, "username"));
     return 0;
 }
 
@@ -529,4 +677,50 @@ handlers_sessions_me(request_t *req)
     if (rc)
         return request_fail(req);
     return request_reply(req, 200, out);
+}
+
+/*
+ * POST /users with authData: log in the user linked to that provider id,
+ * or sign a new one up. Returns 1 when the request was not of this kind.
+ */
+int
+users_signup_or_login(request_t *req)
+{
+    json_t *auth = json_object_get(req->body, "authData");
+    const char *provider;
+    json_t *entry, *user = NULL;
+    char *token = NULL;
+    int failed = 0;
+
+    if (auth == NULL || strcmp(req->route[0], "_User") != 0)
+        return 1;
+    if (!json_is_object(auth)) {
+        perr_set_code(&req->err, 253, 400, "authData should be an object");
+        return request_fail(req);
+    }
+    json_object_foreach(auth, provider, entry) {
+        if (json_is_null(entry))
+            continue;
+        if (users_check_provider(provider, entry, &req->err))
+            return request_fail(req);
+        if (user == NULL)
+            user = users_find_linked(req, provider,
+                                     json_object_get(entry, "id"), &req->err,
+                                     &failed);
+        if (failed)
+            return request_fail(req);
+    }
+    if (user == NULL)
+        return 1;  /* a signup: the ordinary create path takes it */
+    provider = json_object_iter_key(json_object_iter(auth));
+    if (session_create(req->st, json_string_value(json_object_get(user,
+                                                                  "objectId")),
+                       "login", provider, req->auth.installation_id, &token,
+                       &req->err)) {
+        json_decref(user);
+        return request_fail(req);
+    }
+    users_reply_with_token(req, user, token);
+    free(token);
+    return 0;
 }

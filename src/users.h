@@ -29,7 +29,7 @@ void users_default_acl(request_t *req, const char *cls, const char *id,
 
 /* After a create: a signup gets its session token in resp. */
 int users_after_create(request_t *req, const char *cls, const char *id,
-                       json_t *resp, perr_t *err);
+                       json_t *body, json_t *resp, perr_t *err);
 
 /* After an update: drop other sessions on a password change, mark roles
  * changed. */
@@ -48,6 +48,10 @@ int users_restrict_query(request_t *req, const char *cls, json_t **where,
 
 /* Remove internal and protected fields from an object before it leaves. */
 void users_sanitize(request_t *req, const char *cls, json_t *obj);
+
+/* POST /users with authData that a user already holds: log that user
+ * in and answer (0 or -1). 1 when the request is a plain signup. */
+int users_signup_or_login(request_t *req);
 
 int handlers_login(request_t *req);
 int handlers_logout(request_t *req);
