@@ -22,9 +22,19 @@ areas=('objects-*' 'json-*' 'keys-*' 'batch-*' 'query-*' 'users-*' 'sessions-*'
 skip=(--exclude-tag needs:email)
 
 db=$(mktemp -d)
-"$bin" --appId app --masterKey master --restAPIKey rest --javascriptKey js \
-  --allowClientClassCreation true --host 127.0.0.1 --port "$port" \
-  --databaseURI "$db/conformance.sqlite" >"$db/server.log" 2>&1 &
+# The needs:custom-auth cases expect a provider casesAuth that accepts the
+# token "valid" (checked by a local introspection stand-in) and a provider
+# casesDisabled that is configured but off.
+node scripts/introspect-mock.js >"$db/mock.port" &
+mock=$!
+for _ in $(seq 1 50); do [ -s "$db/mock.port" ] && break; sleep 0.1; done
+cat >"$db/config.json" <<JSON
+{"auth": {"casesAuth": {"introspectionURL": "http://127.0.0.1:$(head -1 "$db/mock.port")/introspect"},
+          "casesDisabled": {"introspectionURL": "http://127.0.0.1:9/", "enabled": false}}}
+JSON
+"$bin" "$db/config.json" --appId app --masterKey master --restAPIKey rest \
+  --javascriptKey js --allowClientClassCreation true --host 127.0.0.1 \
+  --port "$port" --databaseURI "$db/conformance.sqlite" >"$db/server.log" 2>&1 &
 pid=$!
 
 up=0
@@ -34,7 +44,7 @@ for _ in $(seq 1 100); do
 done
 if [ "$up" != 1 ]; then
   echo "conformance: parsec did not start"; cat "$db/server.log"
-  kill "$pid" 2>/dev/null; rm -rf "$db"; exit 1
+  kill "$pid" "$mock" 2>/dev/null; rm -rf "$db"; exit 1
 fi
 
 BASE_URL="http://127.0.0.1:$port/parse" APP_ID=app MASTER_KEY=master \
@@ -44,6 +54,8 @@ rc=$?
 kill -TERM "$pid"
 wait "$pid"
 server_rc=$?
+kill -TERM "$mock" 2>/dev/null
+wait "$mock" 2>/dev/null
 if [ "$server_rc" != 0 ]; then
   echo "conformance: parsec exited with $server_rc"; tail -50 "$db/server.log"
   rc=1

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev
-            libsqlite3-dev libpcre2-dev libcrypt-dev)
+            libsqlite3-dev libpcre2-dev libcrypt-dev libcurl4-openssl-dev)
 test_pkgs=(nodejs npm curl)
 
 want=("${build_pkgs[@]}")

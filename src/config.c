@@ -145,6 +145,15 @@ config_set_json(config_t *cfg, const char *key, json_t *val, const char *path)
 
     if (strcmp(key, "requestComplexity") == 0 && json_is_object(val))
         return config_load_nested(cfg, val, path);
+    if (strcmp(key, "auth") == 0) {
+        if (!json_is_object(val)) {
+            fprintf(stderr, "parsec: auth in %s must be an object\n", path);
+            return -1;
+        }
+        json_decref(cfg->auth);
+        cfg->auth = json_deep_copy(val);
+        return 0;
+    }
     if (opt == NULL) {
         /* parse-server has many options parsec does not implement yet;
          * ignoring them lets an existing config file start parsec. */
@@ -271,6 +280,18 @@ config_load(config_t *cfg, int argc, char **argv)
     const char *file = NULL;
 
     config_defaults(cfg);
+    {
+        const char *auth = getenv("PARSE_SERVER_AUTH_PROVIDERS");
+
+        if (auth != NULL) {
+            cfg->auth = json_loads(auth, 0, NULL);
+            if (!json_is_object(cfg->auth)) {
+                fprintf(stderr, "parsec: PARSE_SERVER_AUTH_PROVIDERS must be "
+                                "a JSON object\n");
+                return -1;
+            }
+        }
+    }
     for (size_t i = 0; i < N_OPTS; i++) {
         const char *v = getenv(config_opts[i].env);
 
@@ -336,6 +357,8 @@ config_load(config_t *cfg, int argc, char **argv)
 void
 config_cleanup(config_t *cfg)
 {
+    json_decref(cfg->auth);
+    cfg->auth = NULL;
     for (size_t i = 0; i < N_OPTS; i++) {
         if (config_opts[i].kind == OPT_STR) {
             char **field = (char **)((char *)cfg + config_opts[i].offset);

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 typedef struct {
     char *app_id;                   /* required */
     char *master_key;               /* required */
@@ -35,6 +37,8 @@ typedef struct {
     int batch_request_limit;        /* sub-requests in one batch; <0 none */
     int threads;                    /* worker threads; 0 picks from cores */
     bool verbose;                   /* debug logging */
+    json_t *auth;                   /* "auth" providers (authprovider.h),
+                                       or NULL */
 } config_t;
 
 /*

@@ -4,6 +4,7 @@
  * schemas into the cache, serve until SIGINT or SIGTERM, then drain and
  * close everything and exit 0.
  */
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,7 @@ main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     schema_cache_init();
     sbuf_init(&files_url);
     sbuf_printf(&files_url, "%s/files/%s/", cfg.server_url, cfg.app_id);
@@ -101,6 +103,7 @@ out:
     schema_cache_cleanup();
     session_cache_cleanup();
     config_cleanup(&cfg);
+    curl_global_cleanup();
     if (rc == 0)
         log_info("stopped");
     return rc;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authprovider.h"
 #include "log.h"
 #include "password.h"
 #include "rest.h"
@@ -80,19 +81,19 @@ users_is_uuid(const char *s)
 }
 
 /*
- * Check one provider's authData entry. Only "anonymous" is built in;
- * other providers are refused as unsupported (252). The codes follow
+ * Check one provider's authData entry: "anonymous" is built in, others
+ * must be configured (authprovider.h), else 252. The codes follow
  * ERRORS.md: an entry that is not an object 253, no id 250, an id that is
  * not a string or (anonymous) not a lowercase UUID 251.
  */
 static int
-users_check_provider(const char *provider, json_t *entry, perr_t *err)
+users_check_provider(request_t *req, const char *provider, json_t *entry,
+                     perr_t *err)
 {
     json_t *pid = json_object_get(entry, "id");
 
-    if (strcmp(provider, "anonymous") != 0)
-        return perr_set_code(err, 252, 400,
-                             "This authentication method is unsupported.");
+    if (authprovider_check_enabled(req->cfg->auth, provider, err))
+        return -1;
     if (!json_is_object(entry))
         return perr_set_code(err, 253, 400,
                              "authData.%s should be an object", provider);
@@ -102,10 +103,11 @@ users_check_provider(const char *provider, json_t *entry, perr_t *err)
     if (!json_is_string(pid))
         return perr_set_code(err, 251, 400, "authData.%s.id must be a string",
                              provider);
-    if (!users_is_uuid(json_string_value(pid)))
+    if (strcmp(provider, "anonymous") == 0 &&
+        !users_is_uuid(json_string_value(pid)))
         return perr_set_code(err, 251, 400,
                              "Anonymous id is not a valid lowercase UUID.");
-    return 0;
+    return authprovider_validate(req->cfg->auth, provider, entry, err);
 }
 
 /* The user other than self whose authData.provider.id is pid, if any. */
@@ -158,7 +160,7 @@ users_take_auth_data(request_t *req, const char *id, json_t *body,
                                                        "Delete"));
             continue;
         }
-        if (users_check_provider(provider, entry, err)) {
+        if (users_check_provider(req, provider, entry, err)) {
             json_decref(dotted);
             return -1;
         }
@@ -701,7 +703,7 @@ users_signup_or_login(request_t *req)
     json_object_foreach(auth, provider, entry) {
         if (json_is_null(entry))
             continue;
-        if (users_check_provider(provider, entry, &req->err))
+        if (users_check_provider(req, provider, entry, &req->err))
             return request_fail(req);
         if (user == NULL)
             user = users_find_linked(req, provider,
