@@ -70,9 +70,57 @@ static const opt_t config_opts[] = {
     {"threads", "PARSEC_THREADS", OPT_INT, OFF(threads),
      "worker threads (default: 2 per core, at least 4)"},
     {"verbose", "VERBOSE", OPT_BOOL, OFF(verbose), "log every request"},
+    {"appName", "PARSE_SERVER_APP_NAME", OPT_STR, OFF(app_name),
+     "app name for emails and pages"},
+    {"publicServerURL", "PARSE_PUBLIC_SERVER_URL", OPT_STR,
+     OFF(public_server_url), "URL links in emails point at"},
+    {"verifyUserEmails", "PARSE_SERVER_VERIFY_USER_EMAILS", OPT_BOOL,
+     OFF(verify_user_emails), "email new users a verification link"},
+    {"preventLoginWithUnverifiedEmail",
+     "PARSE_SERVER_PREVENT_LOGIN_WITH_UNVERIFIED_EMAIL", OPT_BOOL,
+     OFF(prevent_login_unverified), "refuse login before verification"},
+    {"emailVerifySuccessOnInvalidEmail",
+     "PARSE_SERVER_EMAIL_VERIFY_SUCCESS_ON_INVALID_EMAIL", OPT_BOOL,
+     OFF(email_verify_success_on_invalid),
+     "answer success for unknown emails (default true)"},
+    {"revokeSessionOnPasswordReset",
+     "PARSE_SERVER_REVOKE_SESSION_ON_PASSWORD_RESET", OPT_BOOL,
+     OFF(revoke_session_on_password_reset),
+     "end a user's sessions when the password is reset (default true)"},
+    {"sessionLength", "PARSE_SERVER_SESSION_LENGTH", OPT_INT,
+     OFF(session_length), "session lifetime in seconds (default 1 year)"},
+    {"emailVerifyTokenValidityDuration",
+     "PARSE_SERVER_EMAIL_VERIFY_TOKEN_VALIDITY_DURATION", OPT_INT,
+     OFF(email_verify_token_validity),
+     "seconds a verification link works (default forever)"},
 };
 
 #define N_OPTS (sizeof(config_opts) / sizeof(config_opts[0]))
+
+/* Options whose value is a JSON object: config file keys, or JSON text in
+ * the environment variable. */
+static const struct {
+    const char *name;
+    const char *env;
+    size_t offset;
+} config_obj_opts[] = {
+    {"auth", "PARSE_SERVER_AUTH_PROVIDERS", OFF(auth)},
+    {"emailAdapter", "PARSE_SERVER_EMAIL_ADAPTER", OFF(email_adapter)},
+    {"passwordPolicy", "PARSE_SERVER_PASSWORD_POLICY", OFF(password_policy)},
+    {"accountLockout", "PARSE_SERVER_ACCOUNT_LOCKOUT", OFF(account_lockout)},
+};
+
+#define N_OBJ_OPTS (sizeof(config_obj_opts) / sizeof(config_obj_opts[0]))
+
+static bool
+config_is_obj_opt(const char *name)
+{
+    for (size_t i = 0; i < N_OBJ_OPTS; i++) {
+        if (strcmp(name, config_obj_opts[i].name) == 0)
+            return true;
+    }
+    return false;
+}
 
 static const opt_t *
 config_find(const char *name)
@@ -120,6 +168,7 @@ config_set(config_t *cfg, const opt_t *opt, const char *text,
 
 static int config_set_json(config_t *cfg, const char *key, json_t *val,
                            const char *path);
+static bool config_is_obj_opt(const char *name);
 
 /* requestComplexity groups limits in parse-server's config file. */
 static int
@@ -145,13 +194,18 @@ config_set_json(config_t *cfg, const char *key, json_t *val, const char *path)
 
     if (strcmp(key, "requestComplexity") == 0 && json_is_object(val))
         return config_load_nested(cfg, val, path);
-    if (strcmp(key, "auth") == 0) {
+    for (size_t i = 0; i < N_OBJ_OPTS; i++) {
+        json_t **slot;
+
+        if (strcmp(key, config_obj_opts[i].name) != 0)
+            continue;
         if (!json_is_object(val)) {
-            fprintf(stderr, "parsec: auth in %s must be an object\n", path);
+            fprintf(stderr, "parsec: %s in %s must be an object\n", key, path);
             return -1;
         }
-        json_decref(cfg->auth);
-        cfg->auth = json_deep_copy(val);
+        slot = (json_t **)((char *)cfg + config_obj_opts[i].offset);
+        json_decref(*slot);
+        *slot = json_deep_copy(val);
         return 0;
     }
     if (opt == NULL) {
@@ -211,6 +265,9 @@ config_defaults(config_t *cfg)
     cfg->max_upload_size = 20 * 1024 * 1024;
     cfg->max_object_size = 128 * 1024;
     cfg->batch_request_limit = -1;
+    cfg->email_verify_success_on_invalid = true;
+    cfg->revoke_session_on_password_reset = true;
+    cfg->session_length = 31536000;
 }
 
 void
@@ -222,7 +279,12 @@ config_usage(FILE *f)
         fprintf(f, "  --%-26s %s [%s]\n", config_opts[i].name,
                 config_opts[i].help, config_opts[i].env);
     }
-    fprintf(f, "  --%-26s %s\n", "help", "print this list and exit");
+    fprintf(f, "\nOptions that take a JSON object (config file key, or the "
+               "variable holding JSON):\n");
+    for (size_t i = 0; i < N_OBJ_OPTS; i++)
+        fprintf(f, "  %-28s [%s]\n", config_obj_opts[i].name,
+                config_obj_opts[i].env);
+    fprintf(f, "\n  --%-26s %s\n", "help", "print this list and exit");
     fprintf(f, "  --%-26s %s\n", "version", "print the version and exit");
 }
 
@@ -271,6 +333,10 @@ config_finish(config_t *cfg)
     n = strlen(cfg->server_url);
     while (n > 0 && cfg->server_url[n - 1] == '/')
         cfg->server_url[--n] = '\0';
+    /* Links in emails go to the public URL, which is the server URL unless
+     * the server sits behind something that changes it. */
+    if (cfg->public_server_url == NULL)
+        cfg->public_server_url = strdup(cfg->server_url);
     return 0;
 }
 
@@ -280,16 +346,17 @@ config_load(config_t *cfg, int argc, char **argv)
     const char *file = NULL;
 
     config_defaults(cfg);
-    {
-        const char *auth = getenv("PARSE_SERVER_AUTH_PROVIDERS");
+    for (size_t i = 0; i < N_OBJ_OPTS; i++) {
+        const char *v = getenv(config_obj_opts[i].env);
+        json_t **slot = (json_t **)((char *)cfg + config_obj_opts[i].offset);
 
-        if (auth != NULL) {
-            cfg->auth = json_loads(auth, 0, NULL);
-            if (!json_is_object(cfg->auth)) {
-                fprintf(stderr, "parsec: PARSE_SERVER_AUTH_PROVIDERS must be "
-                                "a JSON object\n");
-                return -1;
-            }
+        if (v == NULL)
+            continue;
+        *slot = json_loads(v, 0, NULL);
+        if (!json_is_object(*slot)) {
+            fprintf(stderr, "parsec: %s must be a JSON object\n",
+                    config_obj_opts[i].env);
+            return -1;
         }
     }
     for (size_t i = 0; i < N_OPTS; i++) {
@@ -336,8 +403,26 @@ config_load(config_t *cfg, int argc, char **argv)
             opt = config_find(name);
         }
         if (opt == NULL) {
-            fprintf(stderr, "parsec: unknown option %s (see --help)\n", argv[i]);
-            return -1;
+            /* An object option takes JSON text as its value. */
+            const char *oname = eq ? namebuf : name;
+            const char *text = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
+            json_t *val = text ? json_loads(text, 0, NULL) : NULL;
+            int rc;
+
+            if (val == NULL || !config_is_obj_opt(oname)) {
+                json_decref(val);
+                fprintf(stderr, "parsec: %s %s (see --help)\n",
+                        config_is_obj_opt(oname) ? "needs a JSON object:"
+                                                 : "unknown option",
+                        argv[i]);
+                return -1;
+            }
+            rc = config_set_json(cfg, oname, val, "the command line");
+            json_decref(val);
+            if (rc)
+                return -1;
+            i += eq ? 0 : 1;
+            continue;
         }
         if (eq != NULL) {
             if (config_set(cfg, opt, eq + 1, "the command line"))
@@ -357,8 +442,12 @@ config_load(config_t *cfg, int argc, char **argv)
 void
 config_cleanup(config_t *cfg)
 {
-    json_decref(cfg->auth);
-    cfg->auth = NULL;
+    for (size_t i = 0; i < N_OBJ_OPTS; i++) {
+        json_t **slot = (json_t **)((char *)cfg + config_obj_opts[i].offset);
+
+        json_decref(*slot);
+        *slot = NULL;
+    }
     for (size_t i = 0; i < N_OPTS; i++) {
         if (config_opts[i].kind == OPT_STR) {
             char **field = (char **)((char *)cfg + config_opts[i].offset);

@@ -39,6 +39,17 @@ typedef struct {
     bool verbose;                   /* debug logging */
     json_t *auth;                   /* "auth" providers (authprovider.h),
                                        or NULL */
+    char *app_name;                 /* shown in emails and pages */
+    char *public_server_url;        /* base of links in emails */
+    bool verify_user_emails;        /* send verification emails */
+    bool prevent_login_unverified;  /* refuse login until verified */
+    bool email_verify_success_on_invalid; /* hide unknown emails (default) */
+    bool revoke_session_on_password_reset;
+    int session_length;             /* seconds a session lasts */
+    int email_verify_token_validity;/* seconds; 0 for no expiry */
+    json_t *email_adapter;          /* {"smtpURL", "from", ...} or NULL */
+    json_t *password_policy;        /* parse-server's passwordPolicy */
+    json_t *account_lockout;        /* parse-server's accountLockout */
 } config_t;
 
 /*

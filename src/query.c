@@ -669,6 +669,11 @@ query_parse_compound(const schema_class_t *cls, const char *key, json_t *v,
     return 0;
 }
 
+/* Set while parsec parses a where of its own (query_parse_internal):
+ * only then may equality name internal fields such as _perishable_token.
+ * Thread-local because every worker parses queries at once. */
+static _Thread_local bool query_internal;
+
 static int
 query_parse_into(const schema_class_t *cls, json_t *where, qnode_t *parent,
                  int depth, perr_t *err)
@@ -681,7 +686,17 @@ query_parse_into(const schema_class_t *cls, json_t *where, qnode_t *parent,
     json_object_foreach(where, key, v) {
         int rc;
 
-        if (key[0] == '$' || key[0] == '_') {
+        if (key[0] == '_' && query_internal &&
+            schema_field_find(cls, key) != NULL) {
+            /* parsec's own lookups (tokens in _User's internal fields). */
+            json_t *val = query_normalise(v, err);
+
+            if (val == NULL)
+                return -1;
+            qnode_add_kid(parent, query_cmp(key, schema_field_type(cls, key),
+                                            QOP_EQ, val));
+            rc = 0;
+        } else if (key[0] == '$' || key[0] == '_') {
             if (!query_is_special_key(key))
                 return perr_set(err, PERR_INVALID_KEY_NAME,
                                 "Invalid key name: %.120s", key);
@@ -854,4 +869,16 @@ query_and_where(query_t *q, const schema_class_t *cls, json_t *where,
     /* q->where is always an AND root (see query_parse_where). */
     qnode_add_kid(q->where, extra);
     return 0;
+}
+
+int
+query_parse_internal(query_t *q, const schema_class_t *cls, json_t *where,
+                     perr_t *err)
+{
+    int rc;
+
+    query_internal = true;
+    rc = query_parse(q, cls, where, NULL, NULL, NULL, err);
+    query_internal = false;
+    return rc;
 }

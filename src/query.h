@@ -108,6 +108,11 @@ int query_parse(query_t *q, const schema_class_t *cls, json_t *where,
 int query_and_where(query_t *q, const schema_class_t *cls, json_t *where,
                     perr_t *err);
 
+/* query_parse for parsec's own lookups: equality on internal fields
+ * (those starting with '_') is allowed, as clients never may. */
+int query_parse_internal(query_t *q, const schema_class_t *cls, json_t *where,
+                         perr_t *err);
+
 /* Parse only a where object into a node tree. */
 int query_parse_where(const schema_class_t *cls, json_t *where,
                       qnode_t **out, perr_t *err);

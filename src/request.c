@@ -25,6 +25,7 @@ request_cleanup(request_t *req)
     free(req->path);
     free(req->route_buf);
     free(req->location);
+    free(req->html);
     free(req->auth.session_token);
     free(req->auth.installation_id);
     free(req->auth.user_id);
@@ -43,6 +44,15 @@ request_reply(request_t *req, int status, json_t *body)
     json_decref(req->response);
     req->status = status;
     req->response = body;
+    return 0;
+}
+
+int
+request_reply_html(request_t *req, int status, char *html)
+{
+    free(req->html);
+    req->html = html;
+    req->status = status;
     return 0;
 }
 

@@ -48,6 +48,10 @@ typedef struct request {
     int status;
     json_t *response;           /* owned */
     char *location;             /* Location header, or NULL */
+    char *html;                 /* an HTML page to answer instead of
+                                   response (the /apps pages), owned */
+    const char *raw_body;       /* the body as received, for form posts */
+    size_t raw_len;
     bool internal;              /* written by parsec itself: may set
                                    internal fields like _hashed_password */
     perr_t err;
@@ -61,6 +65,9 @@ void request_cleanup(request_t *req);
 
 /* Finish req with a JSON response; takes the reference to body. */
 int request_reply(request_t *req, int status, json_t *body);
+/* Finish req with an HTML page; takes ownership of html. */
+int request_reply_html(request_t *req, int status, char *html);
+
 /* Finish req with the error in req->err; returns -1. */
 int request_fail(request_t *req);
 

@@ -10,6 +10,7 @@
 #include "handlers.h"
 #include "request.h"
 #include "users.h"
+#include "userflows.h"
 #include "util.h"
 
 typedef struct {
@@ -41,6 +42,11 @@ static const route_t routes[] = {
     {"PUT", "/classes/:className/:objectId", handlers_update},
     {"DELETE", "/classes/:className/:objectId", handlers_delete},
     {"POST", "/batch", handlers_batch},
+    {"POST", "/requestPasswordReset", handlers_request_password_reset},
+    {"POST", "/verificationEmailRequest", handlers_verification_email_request},
+    {"GET", "/apps/:appId/verify_email", handlers_app_verify_email},
+    {"GET", "/apps/:appId/request_password_reset", handlers_app_reset_form},
+    {"POST", "/apps/:appId/request_password_reset", handlers_app_reset},
     {"GET", "/aggregate/:className", handlers_aggregate},
     {"GET", "/schemas", handlers_schemas_list},
     {"POST", "/schemas", handlers_schemas_create},

@@ -276,6 +276,23 @@ server_handle(server_t *srv, struct MHD_Connection *conn, const char *url,
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     request_init(&req, srv->cfg, srv->st, method, rel);
+    /* The /apps pages are opened from links in emails: a browser sends no
+     * keys and posts forms, so they skip JSON and the key check and
+     * check the application id in their path instead. */
+    if (strncmp(rel, "/apps/", 6) == 0) {
+        req.raw_body = cs->body.data;
+        req.raw_len = cs->body.len;
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND,
+                                  server_on_param, req.params);
+        request_dispatch(&req);
+        if (req.html != NULL)
+            rc = server_send(conn, req.status, req.html, strlen(req.html),
+                             "text/html; charset=utf-8", NULL);
+        else
+            rc = server_send_json(conn, req.status, req.response, NULL);
+        request_cleanup(&req);
+        return rc;
+    }
     if (cs->body.len > 0) {
         json_error_t jerr;
 

@@ -283,7 +283,7 @@ session_identity_cleanup(session_identity_t *id)
 int
 session_create(storage_t *st, const char *user_id, const char *action,
                const char *provider, const char *installation_id,
-               char **token, perr_t *err)
+               int length_s, char **token, perr_t *err)
 {
     schema_class_t *cls = schema_cache_get("_Session");
     char id[11], hex[33], now[32], tok[40];
@@ -313,8 +313,7 @@ session_create(storage_t *st, const char *user_id, const char *action,
     json_object_set_new(obj, "restricted", json_false());
     json_object_set_new(obj, "expiresAt",
                         ptype_date_create(util_now_ms() +
-                                          (int64_t)SESSION_DEFAULT_LENGTH_S *
-                                              1000));
+                                          (int64_t)length_s * 1000));
     json_object_set_new(obj, "ACL", json_pack("{s:{s:b, s:b}}", user_id,
                                               "read", 1, "write", 1));
     if (installation_id != NULL)

@@ -16,7 +16,6 @@
 #include "error.h"
 #include "storage.h"
 
-#define SESSION_DEFAULT_LENGTH_S 31536000   /* one year, as parse-server */
 
 /* The caller a valid token identifies. */
 typedef struct {
@@ -31,11 +30,11 @@ int session_resolve(storage_t *st, const char *token, session_identity_t *out,
 void session_identity_cleanup(session_identity_t *id);
 
 /* Create a session for user_id; *token receives "r:..." (caller frees)
- * and *session the stored object (may be NULL). action is "signup",
- * "login" or "create"; provider e.g. "password". */
+ * The session expires after length_s seconds. action is "signup",
+ * "login" or "upgrade"; provider e.g. "password". */
 int session_create(storage_t *st, const char *user_id, const char *action,
                    const char *provider, const char *installation_id,
-                   char **token, perr_t *err);
+                   int length_s, char **token, perr_t *err);
 
 /* Delete every session of user_id except the one with token keep (may
  * be NULL), from the database and the cache. */

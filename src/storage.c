@@ -140,7 +140,7 @@ storage_find_where(storage_t *st, const char *cls_name, json_t *where,
         *rows = json_array();
         return 0;
     }
-    rc = query_parse(&q, cls, where, NULL, NULL, NULL, err);
+    rc = query_parse_internal(&q, cls, where, err);
     if (rc == 0) {
         rc = st->ops->find(st, cls, &q, rows, err);
         query_cleanup(&q);

@@ -5,6 +5,7 @@
  * the seed's codes where ERRORS.md names them (135 and 139 for roles).
  */
 #include "users.h"
+#include "userflows.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -188,6 +189,25 @@ users_take_auth_data(request_t *req, const char *id, json_t *body,
     return 0;
 }
 
+/* Does the stored email of user id differ from email? */
+static bool
+users_email_changed(request_t *req, const char *id, const char *email)
+{
+    json_t *where = json_pack("{s:s}", "objectId", id), *rows = NULL;
+    const char *have;
+    bool changed = true;
+    perr_t ignored;
+
+    if (storage_find_where(req->st, "_User", where, &rows, &ignored) == 0) {
+        have = json_string_value(json_object_get(json_array_get(rows, 0),
+                                                 "email"));
+        changed = have == NULL || strcmp(have, email) != 0;
+    }
+    json_decref(where);
+    json_decref(rows);
+    return changed;
+}
+
 static int
 users_check_user(request_t *req, const char *id, json_t *body, perr_t *err)
 {
@@ -229,6 +249,13 @@ users_check_user(request_t *req, const char *id, json_t *body, perr_t *err)
     if (email != NULL && !json_is_null(email) &&
         (!json_is_string(email) || !users_email_ok(json_string_value(email))))
         return perr_set_code(err, 125, 400, "Email address format is invalid.");
+    if (password != NULL &&
+        userflows_check_password(req, json_string_value(username),
+                                 json_string_value(password), err))
+        return -1;
+    if (json_is_string(email) && json_object_get(body, "emailVerified") == NULL &&
+        (id == NULL || users_email_changed(req, id, json_string_value(email))))
+        userflows_prepare_verification(req, body);
     if (password != NULL) {
         char *hash = password_hash(json_string_value(password));
 
@@ -327,10 +354,12 @@ users_after_create(request_t *req, const char *cls, const char *id,
     if (strcmp(cls, "_User") != 0)
         return 0;
     if (session_create(req->st, id, "signup", "password",
-                       req->auth.installation_id, &token, err))
+                       req->auth.installation_id,
+                       req->cfg->session_length, &token, err))
         return -1;
     json_object_set_new(resp, "sessionToken", json_string(token));
     free(token);
+    userflows_send_verification(req, body);
     /* A username chosen by parsec for a provider signup is news to the
      * client, so it is answered, as parse-server does. */
     if (json_object_get(body, "authData") != NULL)
@@ -348,8 +377,10 @@ users_after_update(request_t *req, const char *cls, const char *id,
         session_roles_changed();
     else if (strcmp(cls, "_Session") == 0)
         session_cache_cleanup();
-    else if (strcmp(cls, "_User") == 0 &&
-             json_object_get(body, "_hashed_password") != NULL) {
+    else if (strcmp(cls, "_User") == 0)
+        userflows_send_verification(req, body);
+    if (strcmp(cls, "_User") == 0 &&
+        json_object_get(body, "_hashed_password") != NULL) {
         /* A new password ends every other session of the user. */
         const char *keep = users_is_self(req, id) ? req->auth.session_token
                                                   : NULL;
@@ -500,18 +531,24 @@ handlers_login(request_t *req)
     json_decref(where);
     if (failed)
         return request_fail(req);
-    if (user == NULL ||
-        !password_verify(json_string_value(password),
-                         json_string_value(json_object_get(user,
-                                                           "_hashed_password")))) {
+    if (user == NULL) {
         /* The reason stays in the debug log; the client learns nothing. */
-        log_debug("login refused: %s", user ? "wrong password" : "no such user");
-        json_decref(user);
+        log_debug("login refused: no such user");
         perr_set(&req->err, PERR_OBJECT_NOT_FOUND, "Invalid username/password.");
         return request_fail(req);
     }
+    if (userflows_check_login(req, user,
+                              password_verify(json_string_value(password),
+                                              json_string_value(json_object_get(
+                                                  user, "_hashed_password"))),
+                              &req->err)) {
+        log_debug("login refused: %s", req->err.msg);
+        json_decref(user);
+        return request_fail(req);
+    }
     if (session_create(req->st, json_string_value(json_object_get(user, "objectId")),
-                       "login", "password", req->auth.installation_id, &token,
+                       "login", "password", req->auth.installation_id,
+                       req->cfg->session_length, &token,
                        &req->err)) {
         json_decref(user);
         return request_fail(req);
@@ -596,7 +633,8 @@ handlers_login_as(request_t *req)
         return request_fail(req);
     }
     if (session_create(req->st, json_string_value(id), "login", "masterkey",
-                       req->auth.installation_id, &token, &req->err)) {
+                       req->auth.installation_id,
+                       req->cfg->session_length, &token, &req->err)) {
         json_decref(user);
         return request_fail(req);
     }
@@ -637,7 +675,8 @@ handlers_upgrade_session(request_t *req)
     /* Every token parsec issues is already revocable; upgrading swaps it
      * for a new one, as parse-server does with a legacy token. */
     if (session_create(req->st, req->auth.user_id, "upgrade", "password",
-                       req->auth.installation_id, &token, &req->err)) {
+                       req->auth.installation_id,
+                       req->cfg->session_length, &token, &req->err)) {
         json_decref(old);
         return request_fail(req);
     }
@@ -717,7 +756,8 @@ users_signup_or_login(request_t *req)
     provider = json_object_iter_key(json_object_iter(auth));
     if (session_create(req->st, json_string_value(json_object_get(user,
                                                                   "objectId")),
-                       "login", provider, req->auth.installation_id, &token,
+                       "login", provider, req->auth.installation_id,
+                       req->cfg->session_length, &token,
                        &req->err)) {
         json_decref(user);
         return request_fail(req);
