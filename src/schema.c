@@ -262,6 +262,8 @@ static const struct {
     {"_User", "_perishable_token_expires_at", PT_DATE, NULL},
     {"_User", "_failed_login_count", PT_NUMBER, NULL},
     {"_User", "_account_lockout_expires_at", PT_DATE, NULL},
+    {"_User", "_password_changed_at", PT_DATE, NULL},
+    {"_User", "_password_history", PT_ARRAY, NULL},
     {"_Role", "name", PT_STRING, NULL},
     {"_Role", "users", PT_RELATION, "_User"},
     {"_Role", "roles", PT_RELATION, "_Role"},

@@ -18,6 +18,12 @@
 static int
 schemas_require_master(request_t *req)
 {
+    /* The read-only master key may read schemas but change nothing. */
+    if (req->auth.read_only && strcmp(req->method, "GET") != 0) {
+        perr_set(&req->err, PERR_OPERATION_FORBIDDEN,
+                 "read-only masterKey isn't allowed to change schemas.");
+        return request_fail(req);
+    }
     if (req->auth.master)
         return 0;
     perr_set_code(&req->err, 119, 403, "unauthorized: master key is required");

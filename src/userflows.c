@@ -158,6 +158,50 @@ userflows_check_password(request_t *req, const char *username,
     return 0;
 }
 
+int
+userflows_check_history(request_t *req, const char *id, const char *password,
+                        json_t *body, perr_t *err)
+{
+    long long keep = json_integer_value(json_object_get(req->cfg->password_policy,
+                                                        "maxPasswordHistory"));
+    json_t *where, *user, *history, *h;
+    const char *current;
+    size_t i;
+    int failed;
+
+    if (keep <= 0)
+        return 0;
+    where = json_pack("{s:s}", "objectId", id);
+    user = uf_find_user(req, where, err, &failed);
+    json_decref(where);
+    if (failed || user == NULL) {
+        json_decref(user);
+        return failed ? -1 : 0;
+    }
+    current = json_string_value(json_object_get(user, "_hashed_password"));
+    history = json_object_get(user, "_password_history");
+    /* The current password counts as the newest of the last N. */
+    failed = current != NULL && password_verify(password, current);
+    json_array_foreach(history, i, h) {
+        if (!failed && (long long)i < keep - 1)
+            failed = password_verify(password, json_string_value(h));
+    }
+    if (!failed && current != NULL) {
+        json_t *next = json_pack("[s]", current);
+
+        json_array_foreach(history, i, h) {
+            if ((long long)json_array_size(next) < keep - 1)
+                json_array_append(next, h);
+        }
+        json_object_set_new(body, "_password_history", next);
+    }
+    json_decref(user);
+    if (failed)
+        return perr_set_code(err, 142, 400, "New password should not be the "
+                             "same as last %lld passwords.", keep);
+    return 0;
+}
+
 /* ------------------------------------------------------- verification */
 
 void
@@ -521,13 +565,20 @@ handlers_app_reset(request_t *req)
                            pw && *pw ? err.msg : "Please enter a password."));
         goto done;
     }
-    hash = password_hash(pw);
     uid = json_string_value(json_object_get(user, "objectId"));
-    changes = json_pack("{s:s, s:n, s:n, s:n, s:n}", "_hashed_password",
+    hash = password_hash(pw);
+    changes = json_pack("{s:s, s:n, s:n, s:n, s:n, s:o}", "_hashed_password",
                         hash ? hash : "", "_perishable_token",
                         "_perishable_token_expires_at", "_failed_login_count",
-                        "_account_lockout_expires_at");
+                        "_account_lockout_expires_at", "_password_changed_at",
+                        ptype_date_create(util_now_ms()));
     free(hash);
+    if (userflows_check_history(req, uid, pw, changes, &err)) {
+        json_decref(changes);
+        request_reply_html(req, 400, uf_page(req->cfg, "Password not changed",
+                                             err.msg));
+        goto done;
+    }
     rc = uf_update_user(req, uid, changes, &err);
     json_decref(changes);
     if (rc == 0 && req->cfg->revoke_session_on_password_reset &&
@@ -589,6 +640,17 @@ userflows_check_login(request_t *req, json_t *user, bool password_ok,
 
         uf_update_user(req, uid, changes, &ignored);
         json_decref(changes);
+    }
+    {
+        long long days = json_integer_value(
+            json_object_get(req->cfg->password_policy, "maxPasswordAge"));
+        json_t *changed = json_object_get(user, "_password_changed_at");
+
+        if (days > 0 && changed != NULL && ptype_date_ms(changed, &ms) == 0 &&
+            ms + days * 86400000LL < util_now_ms())
+            return perr_set(err, PERR_OBJECT_NOT_FOUND,
+                            "Your password has expired. Please reset your "
+                            "password.");
     }
     if (req->cfg->prevent_login_unverified && req->cfg->verify_user_emails &&
         json_object_get(user, "email") != NULL &&

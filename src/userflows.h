@@ -16,6 +16,11 @@
 int userflows_check_password(request_t *req, const char *username,
                              const char *password, perr_t *err);
 
+/* On a password change of user id: refuse a password among the last
+ * maxPasswordHistory ones (142) and record the old hash in body. */
+int userflows_check_history(request_t *req, const char *id,
+                            const char *password, json_t *body, perr_t *err);
+
 /* On a signup or email change with verifyUserEmails on: mark the user
  * unverified and give the body a verification token. */
 void userflows_prepare_verification(request_t *req, json_t *body);

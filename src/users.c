@@ -257,11 +257,18 @@ users_check_user(request_t *req, const char *id, json_t *body, perr_t *err)
         (id == NULL || users_email_changed(req, id, json_string_value(email))))
         userflows_prepare_verification(req, body);
     if (password != NULL) {
-        char *hash = password_hash(json_string_value(password));
+        char *hash;
 
+        if (id != NULL && userflows_check_history(req, id,
+                                                  json_string_value(password),
+                                                  body, err))
+            return -1;
+        hash = password_hash(json_string_value(password));
         if (hash == NULL)
             return perr_set(err, PERR_INTERNAL, NULL);
         json_object_set_new(body, "_hashed_password", json_string(hash));
+        json_object_set_new(body, "_password_changed_at",
+                            ptype_date_create(util_now_ms()));
         free(hash);
         json_object_del(body, "password");
         req->internal = true;

@@ -63,7 +63,12 @@ describe('account flows', { skip }, () => {
         preventLoginWithUnverifiedEmail: true,
         emailVerifySuccessOnInvalidEmail: false,
         emailAdapter: { smtpURL: `smtp://127.0.0.1:${sink.port}`, from: 'app@example.com' },
-        passwordPolicy: { validatorPattern: '^.{8,}$', doNotAllowUsername: true, resetPasswordSuccessOnInvalidEmail: false },
+        passwordPolicy: {
+          validatorPattern: '^.{8,}$',
+          doNotAllowUsername: true,
+          resetPasswordSuccessOnInvalidEmail: false,
+          maxPasswordHistory: 2,
+        },
         accountLockout: { threshold: 2, duration: 1 },
       },
       { forceSpawn: true },
@@ -168,6 +173,20 @@ describe('account flows', { skip }, () => {
       400,
       142,
     );
+  });
+
+  test('maxPasswordHistory refuses a recent password (142) and accepts an old enough one', async () => {
+    const username = `hist_${h.randomId(6)}`;
+    const u = h.expectOk(await signup({ username, password: 'password-one' }), 201);
+    const as = { 'X-Parse-Session-Token': u.sessionToken };
+    const change = password => h.request(server, 'PUT', `/users/${u.objectId}`, { headers: as, body: { password } });
+    h.expectError(await change('password-one'), 400, 142);
+    h.expectOk(await change('password-two'));
+    h.expectError(await change('password-one'), 400, 142);
+    h.expectError(await change('password-two'), 400, 142);
+    h.expectOk(await change('password-three'));
+    h.expectOk(await change('password-one'), 200, 'three changes back is outside a history of 2');
+    h.expectOk(await h.request(server, 'POST', '/login', { body: { username, password: 'password-one' } }));
   });
 
   test('account lockout: after the threshold, even the right password is refused for the duration', async () => {
