@@ -245,8 +245,9 @@ schemas_class_name(request_t *req)
     return path ? path : body;
 }
 
-int
-handlers_schemas_create(request_t *req)
+/* POST creates a class, PUT changes one; both name it the same way. */
+static int
+schemas_create_or_update(request_t *req, bool creating)
 {
     const char *name;
 
@@ -255,20 +256,19 @@ handlers_schemas_create(request_t *req)
     name = schemas_class_name(req);
     if (name == NULL || schema_check_class_name(name, &req->err))
         return request_fail(req);
-    return schemas_write(req, name, true);
+    return schemas_write(req, name, creating);
+}
+
+int
+handlers_schemas_create(request_t *req)
+{
+    return schemas_create_or_update(req, true);
 }
 
 int
 handlers_schemas_update(request_t *req)
 {
-    const char *name;
-
-    if (schemas_require_master(req))
-        return -1;
-    name = schemas_class_name(req);
-    if (name == NULL || schema_check_class_name(name, &req->err))
-        return request_fail(req);
-    return schemas_write(req, name, false);
+    return schemas_create_or_update(req, false);
 }
 
 int

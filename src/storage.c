@@ -70,42 +70,38 @@ invalid:
                                            "objects of read/write booleans");
 }
 
+/* Grant perm ("read" or "write") in acl to every id of the array ids. */
+static void
+storage_acl_grant(json_t *acl, json_t *ids, const char *perm)
+{
+    json_t *who;
+    size_t i;
+
+    json_array_foreach(ids, i, who) {
+        const char *k = json_string_value(who);
+        json_t *entry;
+
+        if (k == NULL)
+            continue;
+        entry = json_object_get(acl, k);
+        if (entry == NULL) {
+            entry = json_object();
+            json_object_set_new(acl, k, entry);
+        }
+        json_object_set_new(entry, perm, json_true());
+    }
+}
+
 json_t *
 storage_acl_join(json_t *rperm, json_t *wperm)
 {
     json_t *acl;
-    json_t *who;
-    size_t i;
 
     if (rperm == NULL && wperm == NULL)
         return NULL;
     acl = json_object();
-    json_array_foreach(rperm, i, who) {
-        const char *k = json_string_value(who);
-        json_t *entry;
-
-        if (k == NULL)
-            continue;
-        entry = json_object_get(acl, k);
-        if (entry == NULL) {
-            entry = json_object();
-            json_object_set_new(acl, k, entry);
-        }
-        json_object_set_new(entry, "read", json_true());
-    }
-    json_array_foreach(wperm, i, who) {
-        const char *k = json_string_value(who);
-        json_t *entry;
-
-        if (k == NULL)
-            continue;
-        entry = json_object_get(acl, k);
-        if (entry == NULL) {
-            entry = json_object();
-            json_object_set_new(acl, k, entry);
-        }
-        json_object_set_new(entry, "write", json_true());
-    }
+    storage_acl_grant(acl, rperm, "read");
+    storage_acl_grant(acl, wperm, "write");
     return acl;
 }
 

@@ -2140,116 +2140,67 @@ sq_purge_unlocked(storage_t *base, const char *name, perr_t *err)
     return rc;
 }
 
-/* Each write runs under the process write lock (see sq_storage_t). */
-static int
-sq_ensure_fields(storage_t *base, const char *name, const schema_field_t *want, size_t n, schema_class_t **out, perr_t *err)
-{
-    sq_storage_t *st = (sq_storage_t *)base;
-    int rc;
+/*
+ * Each write runs under the process write lock (see sq_storage_t): the
+ * storage_ops_t entry is a wrapper that takes the lock around the
+ * function of the same name ending in _unlocked.
+ */
+#define SQ_LOCKED(name, params, args)                                       \
+    static int name params                                                  \
+    {                                                                       \
+        sq_storage_t *locked_st = (sq_storage_t *)base;                     \
+        int rc;                                                             \
+                                                                            \
+        pthread_mutex_lock(&locked_st->write_lock);                         \
+        rc = name##_unlocked args;                                          \
+        pthread_mutex_unlock(&locked_st->write_lock);                       \
+        return rc;                                                          \
+    }
 
-    pthread_mutex_lock(&st->write_lock);
-    rc = sq_ensure_fields_unlocked(base, name, want, n, out, err);
-    pthread_mutex_unlock(&st->write_lock);
-    return rc;
-}
+SQ_LOCKED(sq_ensure_fields,
+          (storage_t *base, const char *name, const schema_field_t *want,
+           size_t n, schema_class_t **out, perr_t *err),
+          (base, name, want, n, out, err))
 
-static int
-sq_insert(storage_t *base, const schema_class_t *cls, json_t *obj, perr_t *err)
-{
-    sq_storage_t *st = (sq_storage_t *)base;
-    int rc;
+SQ_LOCKED(sq_insert,
+          (storage_t *base, const schema_class_t *cls, json_t *obj,
+           perr_t *err),
+          (base, cls, obj, err))
 
-    pthread_mutex_lock(&st->write_lock);
-    rc = sq_insert_unlocked(base, cls, obj, err);
-    pthread_mutex_unlock(&st->write_lock);
-    return rc;
-}
+SQ_LOCKED(sq_update,
+          (storage_t *base, const schema_class_t *cls, const char *id,
+           const char *const *write_ids, const char *updated_at,
+           storage_update_fn fn, void *ctx, json_t **result, perr_t *err),
+          (base, cls, id, write_ids, updated_at, fn, ctx, result, err))
 
-static int
-sq_update(storage_t *base, const schema_class_t *cls, const char *id, const char *const *write_ids, const char *updated_at, storage_update_fn fn, void *ctx, json_t **result, perr_t *err)
-{
-    sq_storage_t *st = (sq_storage_t *)base;
-    int rc;
+SQ_LOCKED(sq_remove,
+          (storage_t *base, const schema_class_t *cls, const char *id,
+           const char *const *write_ids, perr_t *err),
+          (base, cls, id, write_ids, err))
 
-    pthread_mutex_lock(&st->write_lock);
-    rc = sq_update_unlocked(base, cls, id, write_ids, updated_at, fn, ctx, result, err);
-    pthread_mutex_unlock(&st->write_lock);
-    return rc;
-}
+SQ_LOCKED(sq_relation_change,
+          (storage_t *base, const char *owner, const char *field,
+           const char *owning_id, const char *related_id, int add,
+           perr_t *err),
+          (base, owner, field, owning_id, related_id, add, err))
 
-static int
-sq_remove(storage_t *base, const schema_class_t *cls, const char *id, const char *const *write_ids, perr_t *err)
-{
-    sq_storage_t *st = (sq_storage_t *)base;
-    int rc;
+SQ_LOCKED(sq_set_class_options,
+          (storage_t *base, const char *name, json_t *clp, json_t *opts,
+           schema_class_t **out, perr_t *err),
+          (base, name, clp, opts, out, err))
 
-    pthread_mutex_lock(&st->write_lock);
-    rc = sq_remove_unlocked(base, cls, id, write_ids, err);
-    pthread_mutex_unlock(&st->write_lock);
-    return rc;
-}
+SQ_LOCKED(sq_delete_field,
+          (storage_t *base, const char *name, const char *field,
+           schema_class_t **out, perr_t *err),
+          (base, name, field, out, err))
 
-static int
-sq_relation_change(storage_t *base, const char *owner, const char *field, const char *owning_id, const char *related_id, int add, perr_t *err)
-{
-    sq_storage_t *st = (sq_storage_t *)base;
-    int rc;
+SQ_LOCKED(sq_drop_class,
+          (storage_t *base, const char *name, perr_t *err),
+          (base, name, err))
 
-    pthread_mutex_lock(&st->write_lock);
-    rc = sq_relation_change_unlocked(base, owner, field, owning_id, related_id, add, err);
-    pthread_mutex_unlock(&st->write_lock);
-    return rc;
-}
-
-static int
-sq_set_class_options(storage_t *base, const char *name, json_t *clp, json_t *opts,
-    schema_class_t **out, perr_t *err)
-{
-    sq_storage_t *st = (sq_storage_t *)base;
-    int rc;
-
-    pthread_mutex_lock(&st->write_lock);
-    rc = sq_set_class_options_unlocked(base, name, clp, opts, out, err);
-    pthread_mutex_unlock(&st->write_lock);
-    return rc;
-}
-
-static int
-sq_delete_field(storage_t *base, const char *name, const char *field,
-    schema_class_t **out, perr_t *err)
-{
-    sq_storage_t *st = (sq_storage_t *)base;
-    int rc;
-
-    pthread_mutex_lock(&st->write_lock);
-    rc = sq_delete_field_unlocked(base, name, field, out, err);
-    pthread_mutex_unlock(&st->write_lock);
-    return rc;
-}
-
-static int
-sq_drop_class(storage_t *base, const char *name, perr_t *err)
-{
-    sq_storage_t *st = (sq_storage_t *)base;
-    int rc;
-
-    pthread_mutex_lock(&st->write_lock);
-    rc = sq_drop_class_unlocked(base, name, err);
-    pthread_mutex_unlock(&st->write_lock);
-    return rc;
-}
-
-static int
-sq_purge(storage_t *base, const char *name, perr_t *err)
-{
-    sq_storage_t *st = (sq_storage_t *)base;
-    int rc;
-
-    pthread_mutex_lock(&st->write_lock);
-    rc = sq_purge_unlocked(base, name, err);
-    pthread_mutex_unlock(&st->write_lock);
-    return rc;
-}
+SQ_LOCKED(sq_purge,
+          (storage_t *base, const char *name, perr_t *err),
+          (base, name, err))
 
 static const storage_ops_t sq_ops = {
     .describe = sq_describe,
