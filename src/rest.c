@@ -457,12 +457,13 @@ rest_apply_field_options(const schema_class_t *cls, json_t *obj, perr_t *err)
 static void
 rest_user_taken(request_t *req, json_t *body, perr_t *err)
 {
-    json_t *where = json_pack("{s:O}", "username",
-                              json_object_get(body, "username"));
+    json_t *name = json_object_get(body, "username");
+    json_t *where = json_pack("{s:O}", "username", name ? name : json_null());
     json_t *rows = NULL;
     perr_t ignored;
 
-    if (storage_find_where(req->st, "_User", where, &rows, &ignored) == 0 &&
+    if (json_is_string(name) &&
+        storage_find_where(req->st, "_User", where, &rows, &ignored) == 0 &&
         json_array_size(rows) > 0)
         perr_set_code(err, 202, 400, "Account already exists for this username.");
     else
@@ -640,12 +641,15 @@ rest_update(request_t *req, const char *cls_name, const char *id,
         goto done;
     util_format_iso(util_now_ms(), now);
     if (req->st->ops->update(req->st, cls, id, req->auth.acl_ids, now,
-                             rest_update_changes, body, &result, err))
+                             rest_update_changes, body, &result, err)) {
+        if (err->code == 137 && strcmp(cls_name, "_User") == 0)
+            rest_user_taken(req, body, err);
         goto done;
+    }
     if (rest_apply_relations(req, cls_name, id, body, err))
         goto done;
-    users_after_update(req, cls_name, id, body);
     resp = json_pack("{s:s}", "updatedAt", now);
+    users_after_update(req, cls_name, id, body, resp);
     json_object_foreach(body, key, v) {
         if (rest_op_echoes(v) && json_object_get(result, key))
             json_object_set(resp, key, json_object_get(result, key));
@@ -1323,6 +1327,7 @@ rest_get(request_t *req, const char *cls_name, const char *id, json_t *params,
     }
     *out = json_incref(json_array_get(results, 0));
     json_decref(results);
+    users_after_get(req, cls_name, *out);
     return 0;
 }
 

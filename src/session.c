@@ -280,6 +280,34 @@ session_identity_cleanup(session_identity_t *id)
     memset(id, 0, sizeof(*id));
 }
 
+/* Delete the sessions of user_id on installation_id. */
+static int
+session_destroy_installation(storage_t *st, const schema_class_t *cls,
+                             const char *user_id, const char *installation_id,
+                             perr_t *err)
+{
+    json_t *where, *rows = NULL, *row;
+    size_t i;
+    int rc;
+
+    where = json_pack("{s:{s:s, s:s, s:s}, s:s}", "user", "__type", "Pointer",
+                      "className", "_User", "objectId", user_id,
+                      "installationId", installation_id);
+    rc = storage_find_where(st, "_Session", where, &rows, err);
+    json_decref(where);
+    json_array_foreach(rows, i, row) {
+        if (rc == 0)
+            rc = st->ops->remove(st, cls,
+                                 json_string_value(json_object_get(row,
+                                                                   "objectId")),
+                                 NULL, err);
+    }
+    if (json_array_size(rows) > 0)
+        session_forget_user(user_id);
+    json_decref(rows);
+    return rc;
+}
+
 int
 session_create(storage_t *st, const char *user_id, const char *action,
                const char *provider, const char *installation_id,
@@ -316,8 +344,17 @@ session_create(storage_t *st, const char *user_id, const char *action,
                                           (int64_t)length_s * 1000));
     json_object_set_new(obj, "ACL", json_pack("{s:{s:b, s:b}}", user_id,
                                               "read", 1, "write", 1));
-    if (installation_id != NULL)
+    if (installation_id != NULL) {
         json_object_set_new(obj, "installationId", json_string(installation_id));
+        /* One session per user and installation: a new login from the
+         * same device replaces the old session, as in parse-server. */
+        if (session_destroy_installation(st, cls, user_id, installation_id,
+                                         err)) {
+            json_decref(obj);
+            schema_class_release(cls);
+            return -1;
+        }
+    }
     rc = st->ops->insert(st, cls, obj, err);
     if (rc == 0)
         *token = strdup(json_string_value(json_object_get(obj, "sessionToken")));

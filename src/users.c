@@ -296,11 +296,29 @@ users_check_role(request_t *req, const char *id, json_t *body, perr_t *err)
     json_t *name = json_object_get(body, "name");
 
     if (id != NULL) {
-        if (name != NULL)
-            return perr_set(err, PERR_CHANGED_IMMUTABLE_FIELD,
-                            "A role's name can only be set before it has "
-                            "been saved.");
-        return 0;
+        json_t *where, *rows = NULL;
+        const char *have = NULL;
+        int rc = 0;
+
+        if (name == NULL)
+            return 0;
+        /* Saving a role under the name it has is no change. */
+        where = json_pack("{s:s}", "objectId", id);
+        if (storage_find_where(req->st, "_Role", where, &rows, err) == 0)
+            have = json_string_value(json_object_get(json_array_get(rows, 0),
+                                                     "name"));
+        else
+            rc = -1;
+        if (rc == 0 && (!json_is_string(name) || have == NULL ||
+                        strcmp(have, json_string_value(name)) != 0))
+            rc = perr_set(err, PERR_CHANGED_IMMUTABLE_FIELD,
+                          "A role's name can only be set before it has "
+                          "been saved.");
+        json_decref(where);
+        json_decref(rows);
+        if (rc == 0)
+            json_object_del(body, "name");
+        return rc;
     }
     if (!json_is_string(name))
         return perr_set_code(err, 135, 400, "A role must have a name.");
@@ -327,10 +345,27 @@ users_before_write(request_t *req, const char *cls, const char *id,
         const char *key;
         json_t *v;
 
+        json_t *where, *rows = NULL;
+        size_t found;
+
         if (id == NULL)
             return perr_set(err, PERR_OPERATION_FORBIDDEN,
                             "Sessions are created by signing up or logging "
                             "in.");
+        /* Someone else's session is "not found", whatever the change. */
+        where = json_pack("{s:s, s:{s:s, s:s, s:s}}", "objectId", id, "user",
+                          "__type", "Pointer", "className", "_User",
+                          "objectId", req->auth.user_id ? req->auth.user_id
+                                                        : "");
+        if (storage_find_where(req->st, "_Session", where, &rows, err)) {
+            json_decref(where);
+            return -1;
+        }
+        found = json_array_size(rows);
+        json_decref(where);
+        json_decref(rows);
+        if (found == 0)
+            return perr_set(err, PERR_OBJECT_NOT_FOUND, "Object not found.");
         json_object_foreach(body, key, v) {
             if (strcmp(key, "installationId") != 0)
                 return perr_set(err, PERR_OPERATION_FORBIDDEN,
@@ -344,10 +379,10 @@ users_before_write(request_t *req, const char *cls, const char *id,
 void
 users_default_acl(request_t *req, const char *cls, const char *id, json_t *obj)
 {
+    /* parse-server 9 makes a new user private to itself. */
     if (strcmp(cls, "_User") == 0 && json_object_get(obj, "ACL") == NULL)
-        json_object_set_new(obj, "ACL",
-                            json_pack("{s:{s:b}, s:{s:b, s:b}}", "*", "read",
-                                      1, id, "read", 1, "write", 1));
+        json_object_set_new(obj, "ACL", json_pack("{s:{s:b, s:b}}", id, "read",
+                                                  1, "write", 1));
 }
 
 int
@@ -376,8 +411,9 @@ users_after_create(request_t *req, const char *cls, const char *id,
 
 void
 users_after_update(request_t *req, const char *cls, const char *id,
-                   json_t *body)
+                   json_t *body, json_t *resp)
 {
+    char *token = NULL;
     perr_t err;
 
     if (strcmp(cls, "_Role") == 0)
@@ -386,15 +422,32 @@ users_after_update(request_t *req, const char *cls, const char *id,
         session_cache_cleanup();
     else if (strcmp(cls, "_User") == 0)
         userflows_send_verification(req, body);
-    if (strcmp(cls, "_User") == 0 &&
-        json_object_get(body, "_hashed_password") != NULL) {
-        /* A new password ends every other session of the user. */
-        const char *keep = users_is_self(req, id) ? req->auth.session_token
-                                                  : NULL;
-
-        if (session_destroy_user(req->st, id, keep, &err))
-            log_warn("cannot end the sessions of user %s: %s", id, err.msg);
+    if (strcmp(cls, "_User") != 0 ||
+        json_object_get(body, "_hashed_password") == NULL)
+        return;
+    /* A new password ends every session of the user, as in parse-server;
+     * the user who changed it goes on with a fresh one. */
+    if (session_destroy_user(req->st, id, NULL, &err))
+        log_warn("cannot end the sessions of user %s: %s", id, err.msg);
+    if (!users_is_self(req, id))
+        return;
+    if (session_create(req->st, id, "login", "password",
+                       req->auth.installation_id, req->cfg->session_length,
+                       &token, &err) == 0) {
+        json_object_set_new(resp, "sessionToken", json_string(token));
+        free(token);
+    } else {
+        log_warn("cannot give user %s a new session: %s", id, err.msg);
     }
+}
+
+void
+users_after_get(request_t *req, const char *cls, json_t *obj)
+{
+    if (strcmp(cls, "_User") == 0 && req->auth.session_token != NULL &&
+        users_is_self(req, json_string_value(json_object_get(obj, "objectId"))))
+        json_object_set_new(obj, "sessionToken",
+                            json_string(req->auth.session_token));
 }
 
 int
@@ -622,7 +675,7 @@ handlers_login_as(request_t *req)
     int failed;
 
     if (!req->auth.master || req->auth.read_only) {
-        perr_set_code(&req->err, 119, 403, "master key is required");
+        perr_set(&req->err, PERR_OPERATION_FORBIDDEN, "master key is required");
         return request_fail(req);
     }
     if (!json_is_string(id) || json_string_length(id) == 0) {
@@ -672,11 +725,16 @@ users_current_session(request_t *req)
 int
 handlers_upgrade_session(request_t *req)
 {
-    json_t *old = users_current_session(req), *where, *fresh;
+    json_t *old, *where, *fresh;
     schema_class_t *cls;
     char *token = NULL;
     int failed;
 
+    if (req->auth.session_token == NULL) {
+        perr_set(&req->err, PERR_OBJECT_NOT_FOUND, "invalid session");
+        return request_fail(req);
+    }
+    old = users_current_session(req);
     if (old == NULL)
         return request_fail(req);
     /* Every token parsec issues is already revocable; upgrading swaps it

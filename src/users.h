@@ -31,10 +31,14 @@ void users_default_acl(request_t *req, const char *cls, const char *id,
 int users_after_create(request_t *req, const char *cls, const char *id,
                        json_t *body, json_t *resp, perr_t *err);
 
-/* After an update: drop other sessions on a password change, mark roles
+/* After an update: a password change ends the user's sessions (a user
+ * changing its own gets a new token in resp); role writes mark roles
  * changed. */
 void users_after_update(request_t *req, const char *cls, const char *id,
-                        json_t *body);
+                        json_t *body, json_t *resp);
+
+/* After a get: a user reading itself gets its session token back. */
+void users_after_get(request_t *req, const char *cls, json_t *obj);
 
 /* Before and after a delete. */
 int users_before_delete(request_t *req, const char *cls, const char *id,
