@@ -862,7 +862,7 @@ int
 query_and_where(query_t *q, const schema_class_t *cls, json_t *where,
                 perr_t *err)
 {
-    qnode_t *extra;
+    qnode_t *extra = NULL;
 
     if (query_parse_where(cls, where, &extra, err))
         return -1;
