@@ -1360,20 +1360,31 @@ sq_bind_elem(sq_where_t *w, sbuf_t *sql, const qnode_t *n, size_t i)
     sq_bind_later(w, sql, json_array_get(n->value, i));
 }
 
+/* "fn(field, v[0], ..., v[n-1])": a geo function of the node's field and
+ * the first n elements of its value. */
+static void
+sq_geo_call(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+            const qnode_t *n, const char *fn, size_t nargs)
+{
+    sbuf_append(sql, fn);
+    sbuf_append(sql, "(");
+    sq_field_expr(w, sql, cls, n->field);
+    for (size_t i = 0; i < nargs; i++) {
+        sbuf_append(sql, ", ");
+        sq_bind_elem(w, sql, n, i);
+    }
+    sbuf_append(sql, ")");
+}
+
 /* "parsec_geo_distance(field, lat, lng)" for a $nearSphere node. */
 static void
 sq_distance_expr(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
                  const qnode_t *n)
 {
-    sbuf_append(sql, "parsec_geo_distance(");
-    sq_field_expr(w, sql, cls, n->field);
-    sbuf_append(sql, ", ");
-    sq_bind_elem(w, sql, n, 0);
-    sbuf_append(sql, ", ");
-    sq_bind_elem(w, sql, n, 1);
-    sbuf_append(sql, ")");
+    sq_geo_call(w, sql, cls, n, "parsec_geo_distance", 2);
 }
 
+/* "parsec_text_score(field, term, language)" for a $text node. */
 static void
 sq_text_score_expr(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
                    const qnode_t *n)
@@ -1410,13 +1421,7 @@ sq_where_geo_text(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         sbuf_append(sql, ")");
         return;
     case QOP_WITHIN_BOX:
-        sbuf_append(sql, "parsec_geo_in_box(");
-        sq_field_expr(w, sql, cls, n->field);
-        for (size_t i = 0; i < 4; i++) {
-            sbuf_append(sql, ", ");
-            sq_bind_elem(w, sql, n, i);
-        }
-        sbuf_append(sql, ")");
+        sq_geo_call(w, sql, cls, n, "parsec_geo_in_box", 4);
         return;
     case QOP_WITHIN_POLYGON:
         sbuf_append(sql, "parsec_geo_in_polygon(");
@@ -1426,24 +1431,14 @@ sq_where_geo_text(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         sbuf_append(sql, ")");
         return;
     case QOP_WITHIN_CENTER:
-        sbuf_append(sql, "(parsec_geo_distance(");
-        sq_field_expr(w, sql, cls, n->field);
-        sbuf_append(sql, ", ");
-        sq_bind_elem(w, sql, n, 0);
-        sbuf_append(sql, ", ");
-        sq_bind_elem(w, sql, n, 1);
-        sbuf_append(sql, ") <= ");
+        sbuf_append(sql, "(");
+        sq_distance_expr(w, sql, cls, n);
+        sbuf_append(sql, " <= ");
         sq_bind_elem(w, sql, n, 2);
         sbuf_append(sql, ")");
         return;
     case QOP_INTERSECTS:
-        sbuf_append(sql, "parsec_polygon_contains(");
-        sq_field_expr(w, sql, cls, n->field);
-        sbuf_append(sql, ", ");
-        sq_bind_elem(w, sql, n, 0);
-        sbuf_append(sql, ", ");
-        sq_bind_elem(w, sql, n, 1);
-        sbuf_append(sql, ")");
+        sq_geo_call(w, sql, cls, n, "parsec_polygon_contains", 2);
         return;
     default:
         sbuf_append(sql, "(");
