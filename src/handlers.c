@@ -196,6 +196,49 @@ handlers_batch_one(request_t *parent, json_t *sub)
     return entry;
 }
 
+/*
+ * "transaction": true: every sub-request in one database transaction.
+ * The first that fails undoes all of them and is the answer, as in
+ * parse-server; otherwise the answer is the usual list of successes.
+ */
+static int
+handlers_batch_transaction(request_t *req, json_t *requests)
+{
+    json_t *out, *sub;
+    size_t i;
+
+    if (req->st->ops->begin == NULL) {
+        perr_set(&req->err, PERR_COMMAND_UNAVAILABLE,
+                 "Batch transactions need a PostgreSQL database.");
+        return request_fail(req);
+    }
+    if (req->st->ops->begin(req->st, &req->err))
+        return request_fail(req);
+    out = json_array();
+    json_array_foreach(requests, i, sub) {
+        json_t *entry = handlers_batch_one(req, sub);
+        json_t *failure = json_object_get(entry, "error");
+
+        if (failure != NULL) {
+            int code = (int)json_integer_value(json_object_get(failure, "code"));
+            const char *msg = json_string_value(json_object_get(failure, "error"));
+
+            req->st->ops->rollback(req->st);
+            perr_set_code(&req->err, code ? code : 1, perr_status_for_code(code),
+                          "%s", msg ? msg : "");
+            json_decref(entry);
+            json_decref(out);
+            return request_fail(req);
+        }
+        json_array_append_new(out, entry);
+    }
+    if (req->st->ops->commit(req->st, &req->err)) {
+        json_decref(out);
+        return request_fail(req);
+    }
+    return request_reply(req, 200, out);
+}
+
 int
 handlers_batch(request_t *req)
 {
@@ -240,6 +283,8 @@ handlers_batch(request_t *req)
             return request_fail(req);
         }
     }
+    if (json_is_true(json_object_get(req->body, "transaction")))
+        return handlers_batch_transaction(req, requests);
     out = json_array();
     json_array_foreach(requests, i, sub)
         json_array_append_new(out, handlers_batch_one(req, sub));

@@ -44,6 +44,51 @@ main_load_schemas(storage_t *st)
     return 0;
 }
 
+/* Another process sharing the database changed something this one caches. */
+static void
+main_on_change(storage_t *st, storage_change_t what, const char *cls)
+{
+    switch (what) {
+    case STORAGE_CHANGED_CLASS_DROPPED:
+        schema_cache_remove(cls);
+        return;
+    case STORAGE_CHANGED_SESSIONS:
+        session_cache_cleanup();
+        return;
+    case STORAGE_CHANGED_ROLES:
+        session_roles_changed();
+        return;
+    case STORAGE_CHANGED_ALL:
+        session_cache_cleanup();
+        session_roles_changed();
+        /* fall through */
+    case STORAGE_CHANGED_SCHEMA:
+        main_load_schemas(st);
+        return;
+    }
+}
+
+/* The database URI as it may be logged: any password replaced. */
+static char *
+main_redact_uri(const char *uri)
+{
+    const char *scheme = strstr(uri, "://");
+    const char *at, *colon;
+    sbuf_t out;
+
+    if (scheme == NULL)
+        return strdup(uri);
+    at = strchr(scheme + 3, '@');
+    colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    if (colon == NULL)
+        return strdup(uri);
+    sbuf_init(&out);
+    sbuf_append_len(&out, uri, (size_t)(colon - uri + 1));
+    sbuf_append(&out, "***");
+    sbuf_append(&out, at);
+    return sbuf_take(&out);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -86,12 +131,19 @@ main(int argc, char **argv)
             goto out;
         }
     }
+    if (st->ops->watch != NULL && st->ops->watch(st, main_on_change))
+        goto out;
     srv = server_start(&cfg, st);
     if (srv == NULL)
         goto out;
-    log_info("parsec %s serving http://%s:%d%s on %s (%s)", PARSEC_VERSION,
-             cfg.host, server_port(srv), cfg.mount_path,
-             st->ops->describe(st), cfg.database_uri);
+    {
+        char *shown = main_redact_uri(cfg.database_uri);
+
+        log_info("parsec %s serving http://%s:%d%s on %s (%s)", PARSEC_VERSION,
+                 cfg.host, server_port(srv), cfg.mount_path,
+                 st->ops->describe(st), shown);
+        free(shown);
+    }
     sigwait(&sigs, &sig);
     log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     server_stop(srv);

@@ -10,6 +10,7 @@
 #include "log.h"
 
 storage_t *storage_sqlite_open(const char *path, const char *files_url);
+storage_t *storage_postgres_open(const char *uri, const char *files_url);
 
 storage_t *
 storage_open(const char *uri, const char *files_url)
@@ -17,11 +18,8 @@ storage_open(const char *uri, const char *files_url)
     const char *path = uri;
 
     if (strncmp(uri, "postgres://", 11) == 0 ||
-        strncmp(uri, "postgresql://", 13) == 0) {
-        log_error("PostgreSQL databases are not supported by this build; "
-                  "use a SQLite path");
-        return NULL;
-    }
+        strncmp(uri, "postgresql://", 13) == 0)
+        return storage_postgres_open(uri, files_url);
     if (strncmp(uri, "sqlite://", 9) == 0)
         path = uri + 9;
     else if (strncmp(uri, "sqlite:", 7) == 0)

@@ -21,6 +21,18 @@
 
 typedef struct storage storage_t;
 
+/* What another process sharing the database changed (see watch). */
+typedef enum {
+    STORAGE_CHANGED_SCHEMA,         /* a class's schema; cls names it */
+    STORAGE_CHANGED_CLASS_DROPPED,  /* cls no longer exists */
+    STORAGE_CHANGED_SESSIONS,       /* sessions or users were removed */
+    STORAGE_CHANGED_ROLES,          /* roles or their members changed */
+    STORAGE_CHANGED_ALL,            /* unknown: changes may have been missed */
+} storage_change_t;
+
+typedef void (*storage_change_fn)(storage_t *st, storage_change_t what,
+                                  const char *cls);
+
 /*
  * Called by update() inside the engine's transaction with the object as
  * stored. Fills *changes with a new object mapping each changed field to
@@ -102,6 +114,21 @@ typedef struct {
     int (*relation_owners)(storage_t *st, const char *owner,
                            const char *field, json_t *related, json_t **out,
                            perr_t *err);
+
+    /*
+     * Optional (NULL where the engine has none): a transaction spanning
+     * every call the calling thread makes until commit or rollback, for
+     * batches sent with "transaction": true.
+     */
+    int (*begin)(storage_t *st, perr_t *err);
+    int (*commit)(storage_t *st, perr_t *err);
+    void (*rollback)(storage_t *st);
+
+    /*
+     * Optional: call fn, from a thread of the engine's, whenever another
+     * process sharing the database changes what callers cache.
+     */
+    int (*watch)(storage_t *st, storage_change_fn fn);
 } storage_ops_t;
 
 struct storage {
@@ -110,7 +137,8 @@ struct storage {
 };
 
 /*
- * Open the engine the URI names (a path, "sqlite:" or "sqlite://" URI).
+ * Open the engine the URI names: "postgres://" or "postgresql://" for
+ * PostgreSQL; a path, "sqlite:" or "sqlite://" URI for SQLite.
  * files_url is copied. Returns NULL and logs the reason on failure.
  */
 storage_t *storage_open(const char *uri, const char *files_url);

@@ -1,0 +1,2933 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * storage_postgres.c - the PostgreSQL engine behind storage.h (libpq).
+ *
+ * The tables are those of parse-server's Postgres adapter, so one database
+ * can be served by either: a "_SCHEMA" table of class documents; a table
+ * per class with "objectId" as primary key, "createdAt"/"updatedAt" as
+ * timestamptz, "_rperm"/"_wperm" as text[] and a typed column per field
+ * (text, double precision, boolean, timestamptz, jsonb, point, polygon);
+ * a "_Join:field:Class" table per relation. Pointers are stored as the
+ * target's objectId, Files as their name, GeoPoints as point(lng, lat),
+ * Polygons as polygon((lng, lat), ...), Objects, Arrays and Bytes as jsonb.
+ *
+ * Each worker thread keeps its own connection, so the pool is exactly as
+ * large as the thread pool. A connection that breaks (the server restarted)
+ * is reset on the thread's next request; the request that saw it break
+ * fails with 503 rather than being retried, because a write may or may not
+ * have committed. TCP keepalives and a connect timeout keep a vanished
+ * server from holding a request forever.
+ *
+ * Several parsec processes may share one database. Every schema change,
+ * every write to _Session and _Role and every user deletion is announced
+ * with NOTIFY on the "parsec" channel inside the writing transaction; a
+ * listener thread in each process hears the others' announcements and
+ * drops the caches they make stale.
+ *
+ * Names reach SQL only after schema validation, and always quoted; every
+ * value is a bound parameter.
+ */
+#include <libpq-fe.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "storage.h"
+#include "util.h"
+
+#define PG_CHANNEL "parsec"
+#define PG_STMT_CACHE 128
+
+/* An array element as queries compare it: a Pointer by its objectId, a
+ * Date by its ISO string, anything else as stored (jsonb). */
+#define PG_ELEM "(CASE WHEN jsonb_typeof(e) = 'object' THEN COALESCE(" \
+                "e->'objectId', e->'iso', e) ELSE e END)"
+
+typedef struct {
+    char *sql;
+    char name[16];
+} pg_stmt_t;
+
+/* One thread's connection. depth counts the transactions open on it: the
+ * outermost is BEGIN, inner ones are savepoints, so an engine operation
+ * that needs a transaction works the same inside a batch transaction. */
+typedef struct {
+    PGconn *conn;
+    int depth;
+    pg_stmt_t stmts[PG_STMT_CACHE];
+    unsigned next_stmt;
+    char last_state[6];     /* SQLSTATE of the last failure */
+} pg_conn_t;
+
+typedef struct {
+    storage_t base;
+    char *uri;
+    pthread_key_t conn_key;
+    char version[64];
+    /* Announcements carry this so a process ignores its own. */
+    char instance[24];
+    storage_change_fn on_change;
+    pthread_t listener;
+    int listening;
+    atomic_bool stopping;
+} pg_storage_t;
+
+/* ------------------------------------------------------ connections */
+
+/* Server notices ("column already exists, skipping") are expected
+ * chatter from IF NOT EXISTS; they are not worth a log line. */
+static void
+pg_ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static PGconn *
+pg_connect(const char *uri)
+{
+    /* The URI's own settings first; ours only fill what it leaves out. */
+    const char *keys[] = {"dbname", "connect_timeout", "keepalives",
+                          "keepalives_idle", "keepalives_interval",
+                          "keepalives_count", "application_name", "options",
+                          "client_encoding", NULL};
+    const char *vals[] = {uri, "5", "1", "10", "5", "3", "parsec",
+                          "-c TimeZone=UTC -c DateStyle=ISO", "UTF8", NULL};
+    PGconn *conn = PQconnectdbParams(keys, vals, 1);
+
+    if (conn == NULL)
+        return NULL;
+    if (PQstatus(conn) != CONNECTION_OK) {
+        char *msg = strdup(PQerrorMessage(conn));
+        size_t n = strlen(msg);
+
+        while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+            msg[--n] = '\0';
+        log_error("postgres: cannot connect: %s", msg);
+        free(msg);
+        PQfinish(conn);
+        return NULL;
+    }
+    PQsetNoticeProcessor(conn, pg_ignore_notice, NULL);
+    return conn;
+}
+
+static void
+pg_conn_forget_statements(pg_conn_t *c)
+{
+    for (size_t i = 0; i < PG_STMT_CACHE; i++) {
+        free(c->stmts[i].sql);
+        c->stmts[i].sql = NULL;
+    }
+}
+
+static void
+pg_conn_destroy(void *p)
+{
+    pg_conn_t *c = p;
+
+    pg_conn_forget_statements(c);
+    PQfinish(c->conn);
+    free(c);
+}
+
+/* The calling thread's connection, opened on first use and reset when
+ * the last one broke. */
+static pg_conn_t *
+pg_conn(pg_storage_t *st, perr_t *err)
+{
+    pg_conn_t *c = pthread_getspecific(st->conn_key);
+
+    if (c != NULL && PQstatus(c->conn) == CONNECTION_OK)
+        return c;
+    if (c != NULL) {
+        /* A broken connection: whatever it had open is gone. */
+        if (c->depth > 0) {
+            perr_set(err, PERR_SERVICE_UNAVAILABLE,
+                     "The database connection was lost.");
+            return NULL;
+        }
+        pg_conn_forget_statements(c);
+        PQreset(c->conn);
+        if (PQstatus(c->conn) == CONNECTION_OK)
+            return c;
+        log_error("postgres: reconnect failed: %s", PQerrorMessage(c->conn));
+        perr_set(err, PERR_SERVICE_UNAVAILABLE, "The database is unavailable.");
+        return NULL;
+    }
+    c = calloc(1, sizeof(*c));
+    c->conn = pg_connect(st->uri);
+    if (c->conn == NULL) {
+        free(c);
+        perr_set(err, PERR_SERVICE_UNAVAILABLE, "The database is unavailable.");
+        return NULL;
+    }
+    pthread_setspecific(st->conn_key, c);
+    return c;
+}
+
+/* ------------------------------------------------------- parameters */
+
+/* Values bound in order while a statement's text is built. */
+typedef struct {
+    char **v;
+    int n, cap;
+} pg_params_t;
+
+static void
+pg_params_cleanup(pg_params_t *p)
+{
+    for (int i = 0; i < p->n; i++)
+        free(p->v[i]);
+    free(p->v);
+    p->v = NULL;
+    p->n = p->cap = 0;
+}
+
+/* Bind text (NULL binds SQL NULL; the text is copied) and append "$n" and
+ * cast (may be NULL) to sql. */
+static void
+pg_bind(pg_params_t *p, sbuf_t *sql, const char *text, const char *cast)
+{
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 16;
+        p->v = realloc(p->v, (size_t)p->cap * sizeof(char *));
+    }
+    p->v[p->n++] = text ? strdup(text) : NULL;
+    sbuf_printf(sql, "$%d", p->n);
+    if (cast != NULL)
+        sbuf_append(sql, cast);
+}
+
+/* Bind text that is already malloc'd; the params take it. */
+static void
+pg_bind_take(pg_params_t *p, sbuf_t *sql, char *text, const char *cast)
+{
+    pg_bind(p, sql, NULL, cast);
+    p->v[p->n - 1] = text;
+}
+
+/* Bind any JSON value as jsonb. */
+static void
+pg_bind_jsonb(pg_params_t *p, sbuf_t *sql, json_t *v)
+{
+    pg_bind_take(p, sql, json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY),
+                 "::jsonb");
+}
+
+/* A text[] literal of the strings of a JSON array (others skipped). */
+static char *
+pg_text_array(json_t *list)
+{
+    sbuf_t out;
+    json_t *v;
+    size_t i;
+    bool first = true;
+
+    sbuf_init(&out);
+    sbuf_append(&out, "{");
+    json_array_foreach(list, i, v) {
+        if (!json_is_string(v))
+            continue;
+        if (!first)
+            sbuf_append(&out, ",");
+        first = false;
+        sbuf_append(&out, "\"");
+        for (const char *s = json_string_value(v); *s; s++) {
+            if (*s == '"' || *s == '\\')
+                sbuf_append(&out, "\\");
+            sbuf_append_len(&out, s, 1);
+        }
+        sbuf_append(&out, "\"");
+    }
+    sbuf_append(&out, "}");
+    return sbuf_take(&out);
+}
+
+static json_t *
+pg_strings_json(const char *const *ids)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; ids && ids[i]; i++)
+        json_array_append_new(a, json_string(ids[i]));
+    return a;
+}
+
+/* ------------------------------------------------------- statements */
+
+/* Map a failed result to a Parse error; logs what the client must not
+ * see. Returns -1. */
+static int
+pg_fail(pg_conn_t *c, PGresult *res, const char *what, perr_t *err)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(c->conn);
+
+    c->last_state[0] = '\0';
+    if (PQstatus(c->conn) != CONNECTION_OK) {
+        log_error("postgres: %s: connection lost: %s", what, msg);
+        return perr_set(err, PERR_SERVICE_UNAVAILABLE,
+                        "The database connection was lost.");
+    }
+    if (state == NULL)
+        state = "";
+    snprintf(c->last_state, sizeof(c->last_state), "%s", state);
+    if (strcmp(state, "42P01") == 0)
+        return perr_set(err, PERR_INTERNAL, NULL);  /* callers decide */
+    if (strcmp(state, "23505") == 0)
+        return perr_set(err, PERR_DUPLICATE_VALUE, NULL);
+    if (strcmp(state, "2201B") == 0)
+        return perr_set(err, PERR_INVALID_QUERY, "Invalid regular expression: "
+                        "%.160s", msg);
+    if (strcmp(state, "57014") == 0)
+        return perr_set(err, PERR_REQUEST_TIMEOUT,
+                        "The query took too long and was cancelled.");
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+        strcmp(state, "55P03") == 0)
+        return perr_set(err, PERR_SERVICE_UNAVAILABLE,
+                        "The database is busy; try again.");
+    if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+        return perr_set(err, PERR_SERVICE_UNAVAILABLE,
+                        "The database is unavailable.");
+    log_error("postgres: %s failed (%s): %s", what, state, msg);
+    return perr_set(err, PERR_INTERNAL, NULL);
+}
+
+/*
+ * Run sql with params and return its result, or NULL with err set. A
+ * statement seen before on this connection runs as a prepared statement,
+ * so reads that repeat (a get by id, a session lookup) skip planning.
+ */
+static PGresult *
+pg_exec(pg_conn_t *c, const char *sql, pg_params_t *p, const char *what,
+        perr_t *err)
+{
+    unsigned h = 5381;
+    pg_stmt_t *slot;
+    PGresult *res;
+    ExecStatusType rc;
+    int n = p ? p->n : 0;
+    const char *const *vals = p ? (const char *const *)p->v : NULL;
+
+    for (const char *s = sql; *s; s++)
+        h = h * 33 + (unsigned char)*s;
+    slot = &c->stmts[h % PG_STMT_CACHE];
+    if (slot->sql != NULL && strcmp(slot->sql, sql) == 0) {
+        res = PQexecPrepared(c->conn, slot->name, n, vals, NULL, NULL, 0);
+    } else {
+        char name[16];
+        PGresult *prep;
+
+        snprintf(name, sizeof(name), "p%u", c->next_stmt++);
+        prep = PQprepare(c->conn, name, sql, n, NULL);
+        if (PQresultStatus(prep) != PGRES_COMMAND_OK) {
+            pg_fail(c, prep, what, err);
+            PQclear(prep);
+            return NULL;
+        }
+        PQclear(prep);
+        if (slot->sql != NULL) {
+            char dealloc[48];
+
+            snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", slot->name);
+            PQclear(PQexec(c->conn, dealloc));
+        }
+        free(slot->sql);
+        slot->sql = strdup(sql);
+        memcpy(slot->name, name, sizeof(name));
+        res = PQexecPrepared(c->conn, slot->name, n, vals, NULL, NULL, 0);
+    }
+    rc = PQresultStatus(res);
+    if (rc == PGRES_TUPLES_OK || rc == PGRES_COMMAND_OK)
+        return res;
+    {
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+        /* A plan made before a column was added or dropped: forget the
+         * statement so the next run prepares it afresh. */
+        if (state != NULL && strcmp(state, "0A000") == 0) {
+            free(slot->sql);
+            slot->sql = NULL;
+        }
+    }
+    pg_fail(c, res, what, err);
+    PQclear(res);
+    return NULL;
+}
+
+/* Run a statement whose rows, if any, are not wanted. */
+static int
+pg_run(pg_conn_t *c, const char *sql, pg_params_t *p, const char *what,
+       perr_t *err)
+{
+    PGresult *res = pg_exec(c, sql, p, what, err);
+
+    if (res == NULL)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+/* Run a statement that is not worth preparing (DDL, transaction control). */
+static int
+pg_simple(pg_conn_t *c, const char *sql, perr_t *err)
+{
+    PGresult *res = PQexec(c->conn, sql);
+    ExecStatusType rc = PQresultStatus(res);
+
+    if (rc != PGRES_COMMAND_OK && rc != PGRES_TUPLES_OK) {
+        pg_fail(c, res, sql, err);
+        PQclear(res);
+        return -1;
+    }
+    PQclear(res);
+    return 0;
+}
+
+static int
+pg_begin(pg_conn_t *c, perr_t *err)
+{
+    char sql[48];
+
+    if (c->depth == 0)
+        snprintf(sql, sizeof(sql), "BEGIN");
+    else
+        snprintf(sql, sizeof(sql), "SAVEPOINT parsec_%d", c->depth);
+    if (pg_simple(c, sql, err))
+        return -1;
+    c->depth++;
+    return 0;
+}
+
+static int
+pg_commit(pg_conn_t *c, perr_t *err)
+{
+    char sql[48];
+
+    c->depth--;
+    if (c->depth == 0)
+        snprintf(sql, sizeof(sql), "COMMIT");
+    else
+        snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT parsec_%d", c->depth);
+    return pg_simple(c, sql, err);
+}
+
+static void
+pg_rollback(pg_conn_t *c)
+{
+    char sql[96];
+    perr_t ignored;
+
+    if (c->depth == 0)
+        return;
+    c->depth--;
+    if (PQstatus(c->conn) != CONNECTION_OK)
+        return;
+    if (c->depth == 0)
+        snprintf(sql, sizeof(sql), "ROLLBACK");
+    else
+        snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT parsec_%d; "
+                                   "RELEASE SAVEPOINT parsec_%d",
+                 c->depth, c->depth);
+    pg_simple(c, sql, &ignored);
+}
+
+/* Tell the other parsec processes on this database that kind changed
+ * (delivered when the current transaction commits). */
+static int
+pg_announce(pg_storage_t *st, pg_conn_t *c, const char *kind,
+            const char *cls, perr_t *err)
+{
+    pg_params_t p = {0};
+    sbuf_t sql, payload;
+    int rc;
+
+    sbuf_init(&sql);
+    sbuf_init(&payload);
+    sbuf_printf(&payload, "%s|%s|%s", st->instance, kind, cls ? cls : "");
+    sbuf_append(&sql, "SELECT pg_notify('" PG_CHANNEL "', ");
+    pg_bind(&p, &sql, payload.data, ")");
+    rc = pg_run(c, sql.data, &p, "announcing a change", err);
+    pg_params_cleanup(&p);
+    sbuf_cleanup(&sql);
+    sbuf_cleanup(&payload);
+    return rc;
+}
+
+/* What a write to class name makes stale in other processes, or NULL. */
+static const char *
+pg_write_kind(const char *name, bool removal)
+{
+    if (strcmp(name, "_Session") == 0)
+        return "session";
+    if (strcmp(name, "_Role") == 0)
+        return "role";
+    if (removal && strcmp(name, "_User") == 0)
+        return "session";
+    return NULL;
+}
+
+/* ---------------------------------------------------------- values */
+
+static const char *
+pg_column_type(ptype_t t)
+{
+    switch (t) {
+    case PT_NUMBER:
+        return "double precision";
+    case PT_BOOLEAN:
+        return "boolean";
+    case PT_DATE:
+        return "timestamp with time zone";
+    case PT_OBJECT:
+    case PT_ARRAY:
+    case PT_BYTES:
+        return "jsonb";
+    case PT_GEOPOINT:
+        return "point";
+    case PT_POLYGON:
+        return "polygon";
+    default:
+        return "text";
+    }
+}
+
+static char *
+pg_number_text(json_t *v)
+{
+    char buf[40];
+
+    if (json_is_integer(v))
+        snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
+                 json_integer_value(v));
+    else
+        snprintf(buf, sizeof(buf), "%.17g", json_number_value(v));
+    return strdup(buf);
+}
+
+/* "((lng,lat),...)" for Parse polygon coordinates [[lat, lng], ...]. */
+static char *
+pg_polygon_text(json_t *coords)
+{
+    sbuf_t out;
+    json_t *pt;
+    size_t i;
+
+    sbuf_init(&out);
+    sbuf_append(&out, "(");
+    json_array_foreach(coords, i, pt) {
+        sbuf_printf(&out, "%s(%.17g,%.17g)", i ? "," : "",
+                    json_number_value(json_array_get(pt, 1)),
+                    json_number_value(json_array_get(pt, 0)));
+    }
+    sbuf_append(&out, ")");
+    return sbuf_take(&out);
+}
+
+/*
+ * The column text of a value of field type t, as a new string; NULL when
+ * the value is null or does not fit the column (a query comparing a
+ * Number field with a string, say).
+ */
+static char *
+pg_encode(ptype_t t, json_t *v)
+{
+    int64_t ms;
+    char iso[32];
+
+    if (v == NULL || json_is_null(v))
+        return NULL;
+    switch (t) {
+    case PT_STRING:
+        return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+    case PT_NUMBER:
+        return json_is_number(v) ? pg_number_text(v) : NULL;
+    case PT_BOOLEAN:
+        return json_is_boolean(v) ? strdup(json_is_true(v) ? "true" : "false")
+                                  : NULL;
+    case PT_DATE:
+        if (ptype_date_ms(v, &ms))
+            return NULL;
+        util_format_iso(ms, iso);
+        return strdup(iso);
+    case PT_POINTER:
+        if (json_is_object(v))
+            v = json_object_get(v, "objectId");
+        return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+    case PT_FILE:
+        if (json_is_object(v))
+            v = json_object_get(v, "name");
+        return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+    case PT_GEOPOINT: {
+        char buf[80];
+
+        if (!json_is_object(v))
+            return NULL;
+        snprintf(buf, sizeof(buf), "(%.17g,%.17g)",
+                 json_number_value(json_object_get(v, "longitude")),
+                 json_number_value(json_object_get(v, "latitude")));
+        return strdup(buf);
+    }
+    case PT_POLYGON:
+        if (json_is_object(v))
+            v = json_object_get(v, "coordinates");
+        return json_is_array(v) ? pg_polygon_text(v) : NULL;
+    default:
+        return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    }
+}
+
+/* An ISO-8601 UTC string with milliseconds from timestamptz text as the
+ * server prints it with DateStyle ISO and TimeZone UTC:
+ * "2024-05-06 07:08:09.123456+00". */
+static json_t *
+pg_iso(const char *text)
+{
+    char out[40];
+    const char *frac;
+    size_t n = 0;
+
+    if (strlen(text) < 19)
+        return json_string(text);
+    memcpy(out, text, 19);
+    out[10] = 'T';
+    n = 19;
+    out[n++] = '.';
+    frac = text[19] == '.' ? text + 20 : "";
+    for (int i = 0; i < 3; i++)
+        out[n++] = (frac[0] >= '0' && frac[0] <= '9') ? *frac++ : '0';
+    out[n++] = 'Z';
+    out[n] = '\0';
+    return json_string(out);
+}
+
+/* The two numbers of "(x,y)" text; 0 or -1. */
+static int
+pg_point(const char *text, double *x, double *y)
+{
+    return sscanf(text, " (%lf ,%lf )", x, y) == 2 ? 0 : -1;
+}
+
+/* Parse coordinates [[lat, lng], ...] from polygon text "((x,y),...)". */
+static json_t *
+pg_polygon_coords(const char *text)
+{
+    json_t *coords = json_array();
+    const char *p = text;
+
+    while ((p = strchr(p, '(')) != NULL) {
+        double x, y;
+
+        if (p[1] == '(') {
+            p++;
+            continue;
+        }
+        if (pg_point(p, &x, &y) == 0)
+            json_array_append_new(coords, json_pack("[o,o]",
+                                                    ptype_number_create(y),
+                                                    ptype_number_create(x)));
+        p++;
+    }
+    return coords;
+}
+
+static json_t *
+pg_file_value(pg_storage_t *st, const char *name)
+{
+    sbuf_t url;
+    json_t *file;
+
+    sbuf_init(&url);
+    sbuf_append(&url, st->base.files_url);
+    sbuf_append(&url, name);
+    file = json_pack("{s:s, s:s, s:s}", "__type", "File", "name", name,
+                     "url", url.data);
+    sbuf_cleanup(&url);
+    return file;
+}
+
+/* The Parse value of the column text of a field of type f. */
+static json_t *
+pg_decode(pg_storage_t *st, const char *text, const schema_field_t *f)
+{
+    double x, y;
+    json_t *j;
+
+    switch (f->type) {
+    case PT_STRING:
+        return json_string(text);
+    case PT_NUMBER:
+        return ptype_number_create(strtod(text, NULL));
+    case PT_BOOLEAN:
+        return json_boolean(text[0] == 't');
+    case PT_DATE:
+        return json_pack("{s:s, s:o}", "__type", "Date", "iso", pg_iso(text));
+    case PT_POINTER:
+        return ptype_pointer_create(f->target ? f->target : "", text);
+    case PT_FILE:
+        return pg_file_value(st, text);
+    case PT_GEOPOINT:
+        if (pg_point(text, &x, &y))
+            return NULL;
+        return json_pack("{s:s, s:o, s:o}", "__type", "GeoPoint", "latitude",
+                         ptype_number_create(y), "longitude",
+                         ptype_number_create(x));
+    case PT_POLYGON:
+        return json_pack("{s:s, s:o}", "__type", "Polygon", "coordinates",
+                         pg_polygon_coords(text));
+    case PT_BYTES:
+        j = json_loads(text, JSON_DECODE_ANY, NULL);
+        /* parse-server keeps the whole {"__type":"Bytes",...} object. */
+        if (json_is_string(j)) {
+            json_t *b = json_pack("{s:s, s:O}", "__type", "Bytes", "base64", j);
+
+            json_decref(j);
+            return b;
+        }
+        return j;
+    default:
+        return json_loads(text, JSON_DECODE_ANY, NULL);
+    }
+}
+
+/* ------------------------------------------------------ column lists */
+
+/* The SELECT expression of a field: arrays as jsonb whatever their
+ * column type (parse-server keeps string arrays as text[]). */
+static void
+pg_select_field(sbuf_t *sql, const schema_field_t *f)
+{
+    if (f->type == PT_ARRAY) {
+        sbuf_append(sql, "to_jsonb(");
+        sbuf_append_ident(sql, f->name);
+        sbuf_append(sql, ")");
+    } else {
+        sbuf_append_ident(sql, f->name);
+    }
+}
+
+/* SELECT list: the fixed columns, then each non-relation field. */
+static void
+pg_select_list(sbuf_t *sql, const schema_class_t *cls)
+{
+    sbuf_append(sql, "\"objectId\",\"createdAt\",\"updatedAt\","
+                     "to_jsonb(\"_rperm\"),to_jsonb(\"_wperm\")");
+    for (size_t i = 0; i < cls->nfields; i++) {
+        if (cls->fields[i].type == PT_RELATION)
+            continue;
+        sbuf_append(sql, ",");
+        pg_select_field(sql, &cls->fields[i]);
+    }
+}
+
+/* Plain column names for INSERT, in pg_select_list's order. */
+static void
+pg_column_list(sbuf_t *sql, const schema_class_t *cls)
+{
+    sbuf_append(sql, "\"objectId\",\"createdAt\",\"updatedAt\","
+                     "\"_rperm\",\"_wperm\"");
+    for (size_t i = 0; i < cls->nfields; i++) {
+        if (cls->fields[i].type == PT_RELATION)
+            continue;
+        sbuf_append(sql, ",");
+        sbuf_append_ident(sql, cls->fields[i].name);
+    }
+}
+
+static json_t *
+pg_json_column(PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col))
+        return NULL;
+    return json_loads(PQgetvalue(res, row, col), JSON_DECODE_ANY, NULL);
+}
+
+/* The Parse object of a row (columns as pg_select_list). */
+static json_t *
+pg_row_object(pg_storage_t *st, const schema_class_t *cls, PGresult *res,
+              int row)
+{
+    json_t *obj = json_object();
+    json_t *rperm = pg_json_column(res, row, 3);
+    json_t *wperm = pg_json_column(res, row, 4);
+    json_t *acl;
+    int col = 5;
+
+    json_object_set_new(obj, "objectId",
+                        json_string(PQgetvalue(res, row, 0)));
+    if (!PQgetisnull(res, row, 1))
+        json_object_set_new(obj, "createdAt", pg_iso(PQgetvalue(res, row, 1)));
+    if (!PQgetisnull(res, row, 2))
+        json_object_set_new(obj, "updatedAt", pg_iso(PQgetvalue(res, row, 2)));
+    for (size_t i = 0; i < cls->nfields; i++) {
+        const schema_field_t *f = &cls->fields[i];
+        json_t *v;
+
+        /* Relation fields have no column; every object shows them. */
+        if (f->type == PT_RELATION) {
+            json_object_set_new(obj, f->name,
+                                json_pack("{s:s, s:s}", "__type", "Relation",
+                                          "className", f->target));
+            continue;
+        }
+        if (PQgetisnull(res, row, col)) {
+            col++;
+            continue;
+        }
+        v = pg_decode(st, PQgetvalue(res, row, col++), f);
+        if (v != NULL)
+            json_object_set_new(obj, f->name, v);
+    }
+    acl = storage_acl_join(rperm, wperm);
+    if (acl != NULL)
+        json_object_set_new(obj, "ACL", acl);
+    json_decref(rperm);
+    json_decref(wperm);
+    return obj;
+}
+
+/* ----------------------------------------------------------- schema */
+
+/* Serialises schema changes across every parsec process on the database:
+ * the key is an arbitrary constant of parsec's own. */
+#define PG_SCHEMA_LOCK "SELECT pg_advisory_xact_lock(7034811951)"
+
+static const char *
+pg_describe(storage_t *base)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    perr_t err;
+    pg_conn_t *c = pg_conn(st, &err);
+    int v = c ? PQserverVersion(c->conn) : 0;
+
+    snprintf(st->version, sizeof(st->version), "PostgreSQL %d.%d",
+             v / 10000, v % 10000);
+    return st->version;
+}
+
+/* The _SCHEMA document as parse-server's Postgres adapter keeps it: the
+ * permission arrays listed as fields, no ACL field. */
+static json_t *
+pg_schema_doc(const schema_class_t *cls)
+{
+    json_t *doc = schema_class_to_json(cls);
+    json_t *fields = json_object_get(doc, "fields");
+
+    json_object_del(fields, "ACL");
+    json_object_set_new(fields, "_rperm", json_pack("{s:s, s:{s:s}}", "type",
+                                                    "Array", "contents",
+                                                    "type", "String"));
+    json_object_set_new(fields, "_wperm", json_pack("{s:s, s:{s:s}}", "type",
+                                                    "Array", "contents",
+                                                    "type", "String"));
+    return doc;
+}
+
+/* The schema document of a ("className", "schema") row; the name is
+ * filled in when the document lacks it. */
+static json_t *
+pg_schema_column(PGresult *res, int row)
+{
+    json_t *doc = pg_json_column(res, row, 1);
+
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return NULL;
+    }
+    if (!json_is_string(json_object_get(doc, "className")))
+        json_object_set_new(doc, "className",
+                            json_string(PQgetvalue(res, row, 0)));
+    return doc;
+}
+
+static int
+pg_load_schemas(storage_t *base, json_t **docs, perr_t *err)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pg_conn(st, err);
+    PGresult *res;
+    json_t *all;
+
+    if (c == NULL)
+        return -1;
+    res = pg_exec(c, "SELECT \"className\", \"schema\" FROM \"_SCHEMA\"",
+                  NULL, "loading schemas", err);
+    if (res == NULL)
+        return -1;
+    all = json_array();
+    for (int i = 0; i < PQntuples(res); i++) {
+        json_t *doc = pg_schema_column(res, i);
+
+        if (doc != NULL)
+            json_array_append(all, doc);
+        json_decref(doc);
+    }
+    PQclear(res);
+    *docs = all;
+    return 0;
+}
+
+/* The class as stored (NULL when there is none, err untouched); *failed
+ * is set on a database error. */
+static schema_class_t *
+pg_read_class(pg_conn_t *c, const char *name, int *failed, perr_t *err)
+{
+    pg_params_t p = {0};
+    sbuf_t sql;
+    PGresult *res;
+    schema_class_t *cls = NULL;
+
+    *failed = 0;
+    sbuf_init(&sql);
+    sbuf_append(&sql, "SELECT \"className\", \"schema\" FROM \"_SCHEMA\" "
+                      "WHERE \"className\" = ");
+    pg_bind(&p, &sql, name, NULL);
+    res = pg_exec(c, sql.data, &p, "reading a schema", err);
+    sbuf_cleanup(&sql);
+    pg_params_cleanup(&p);
+    if (res == NULL) {
+        *failed = 1;
+        return NULL;
+    }
+    if (PQntuples(res) > 0) {
+        json_t *doc = pg_schema_column(res, 0);
+
+        cls = schema_class_from_json(doc);
+        json_decref(doc);
+    }
+    PQclear(res);
+    return cls;
+}
+
+/* Run DDL built in sql, then free it. */
+static int
+pg_ddl(pg_conn_t *c, sbuf_t *sql, perr_t *err)
+{
+    int rc = pg_simple(c, sql->data, err);
+
+    sbuf_cleanup(sql);
+    return rc;
+}
+
+/* Columns parse-server gives _User beyond its schema fields; created the
+ * same way so that either server can use a table the other made. */
+static const char pg_user_columns[] =
+    ", \"_email_verify_token_expires_at\" timestamp with time zone"
+    ", \"_email_verify_token\" text"
+    ", \"_account_lockout_expires_at\" timestamp with time zone"
+    ", \"_failed_login_count\" integer"
+    ", \"_perishable_token\" text"
+    ", \"_perishable_token_expires_at\" timestamp with time zone"
+    ", \"_password_changed_at\" timestamp with time zone"
+    ", \"_password_history\" jsonb";
+
+static int
+pg_create_table(pg_conn_t *c, const char *name, perr_t *err)
+{
+    sbuf_t sql;
+
+    sbuf_init(&sql);
+    sbuf_append(&sql, "CREATE TABLE IF NOT EXISTS ");
+    sbuf_append_ident(&sql, name);
+    sbuf_append(&sql, " (\"objectId\" varchar(120), "
+                      "\"createdAt\" timestamp with time zone, "
+                      "\"updatedAt\" timestamp with time zone, "
+                      "\"_rperm\" text[], \"_wperm\" text[]");
+    if (strcmp(name, "_User") == 0)
+        sbuf_append(&sql, pg_user_columns);
+    sbuf_append(&sql, ", PRIMARY KEY (\"objectId\"))");
+    return pg_ddl(c, &sql, err);
+}
+
+/* Whether a relation (table or index) of that name exists; -1 on error. */
+static int
+pg_relation_exists(pg_conn_t *c, const char *name, perr_t *err)
+{
+    pg_params_t p = {0};
+    sbuf_t sql, quoted;
+    PGresult *res;
+    int exists;
+
+    sbuf_init(&sql);
+    sbuf_init(&quoted);
+    sbuf_append_ident(&quoted, name);
+    sbuf_append(&sql, "SELECT to_regclass(");
+    pg_bind(&p, &sql, quoted.data, "::text) IS NOT NULL");
+    res = pg_exec(c, sql.data, &p, "looking up a table", err);
+    sbuf_cleanup(&sql);
+    sbuf_cleanup(&quoted);
+    pg_params_cleanup(&p);
+    if (res == NULL)
+        return -1;
+    exists = PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    return exists;
+}
+
+/* The unique constraints parse-server keeps, under its names, so that two
+ * concurrent sign-ups cannot both take a name; plus the case-insensitive
+ * lookup indexes it makes for _User. */
+static int
+pg_unique_field(pg_conn_t *c, const char *cls, const char *field, perr_t *err)
+{
+    bool user = strcmp(cls, "_User") == 0;
+    sbuf_t name, sql;
+    int exists;
+
+    if (!((user && (!strcmp(field, "username") || !strcmp(field, "email"))) ||
+          (!strcmp(cls, "_Role") && !strcmp(field, "name"))))
+        return 0;
+    sbuf_init(&name);
+    sbuf_printf(&name, "%s_unique_%s", cls, field);
+    exists = pg_relation_exists(c, name.data, err);
+    if (exists < 0) {
+        sbuf_cleanup(&name);
+        return -1;
+    }
+    sbuf_init(&sql);
+    if (!exists) {
+        sbuf_append(&sql, "ALTER TABLE ");
+        sbuf_append_ident(&sql, cls);
+        sbuf_append(&sql, " ADD CONSTRAINT ");
+        sbuf_append_ident(&sql, name.data);
+        sbuf_append(&sql, " UNIQUE (");
+        sbuf_append_ident(&sql, field);
+        sbuf_append(&sql, ")");
+        if (pg_ddl(c, &sql, err)) {
+            sbuf_cleanup(&name);
+            return -1;
+        }
+        sbuf_init(&sql);
+    }
+    sbuf_cleanup(&name);
+    if (!user)
+        return 0;
+    sbuf_init(&name);
+    sbuf_printf(&name, "case_insensitive_%s", field);
+    sbuf_append(&sql, "CREATE INDEX IF NOT EXISTS ");
+    sbuf_append_ident(&sql, name.data);
+    sbuf_append(&sql, " ON ");
+    sbuf_append_ident(&sql, cls);
+    sbuf_append(&sql, " (lower(");
+    sbuf_append_ident(&sql, field);
+    sbuf_append(&sql, ") varchar_pattern_ops)");
+    sbuf_cleanup(&name);
+    return pg_ddl(c, &sql, err);
+}
+
+static void
+pg_join_name(sbuf_t *out, const char *field, const char *cls)
+{
+    sbuf_printf(out, "_Join:%s:%s", field, cls);
+}
+
+static int
+pg_add_column(pg_conn_t *c, const char *cls_name, const schema_field_t *f,
+              perr_t *err)
+{
+    sbuf_t sql;
+
+    sbuf_init(&sql);
+    if (f->type == PT_RELATION) {
+        sbuf_t join;
+
+        sbuf_init(&join);
+        pg_join_name(&join, f->name, cls_name);
+        sbuf_append(&sql, "CREATE TABLE IF NOT EXISTS ");
+        sbuf_append_ident(&sql, join.data);
+        sbuf_append(&sql, " (\"relatedId\" varchar(120), \"owningId\" "
+                          "varchar(120), PRIMARY KEY(\"relatedId\", "
+                          "\"owningId\"))");
+        sbuf_cleanup(&join);
+        return pg_ddl(c, &sql, err);
+    }
+    sbuf_append(&sql, "ALTER TABLE ");
+    sbuf_append_ident(&sql, cls_name);
+    sbuf_append(&sql, " ADD COLUMN IF NOT EXISTS ");
+    sbuf_append_ident(&sql, f->name);
+    sbuf_printf(&sql, " %s", pg_column_type(f->type));
+    if (pg_ddl(c, &sql, err))
+        return -1;
+    return pg_unique_field(c, cls_name, f->name, err);
+}
+
+static int
+pg_write_class(pg_storage_t *st, pg_conn_t *c, const schema_class_t *cls,
+               perr_t *err)
+{
+    pg_params_t p = {0};
+    json_t *doc = pg_schema_doc(cls);
+    sbuf_t sql;
+    int rc;
+
+    sbuf_init(&sql);
+    sbuf_append(&sql, "INSERT INTO \"_SCHEMA\" (\"className\", \"schema\", "
+                      "\"isParseClass\") VALUES (");
+    pg_bind(&p, &sql, cls->name, ", ");
+    pg_bind_jsonb(&p, &sql, doc);
+    sbuf_append(&sql, ", true) ON CONFLICT (\"className\") DO UPDATE SET "
+                      "\"schema\" = EXCLUDED.\"schema\"");
+    rc = pg_run(c, sql.data, &p, "saving a schema", err);
+    sbuf_cleanup(&sql);
+    pg_params_cleanup(&p);
+    json_decref(doc);
+    if (rc == 0)
+        rc = pg_announce(st, c, "schema", cls->name, err);
+    return rc;
+}
+
+/* Check one wanted field against the class; add it when missing. */
+static int
+pg_merge_field(pg_conn_t *c, schema_class_t *cls, const schema_field_t *w,
+               int *changed, perr_t *err)
+{
+    const schema_field_t *have = schema_field_find(cls, w->name);
+
+    if (have != NULL) {
+        if (have->type != w->type ||
+            ((w->type == PT_POINTER || w->type == PT_RELATION) &&
+             strcmp(have->target ? have->target : "", w->target ? w->target : "")))
+            return perr_set(err, PERR_INCORRECT_TYPE,
+                            "schema mismatch for %s.%s; expected %s but got %s",
+                            cls->name, w->name, ptype_name(have->type),
+                            ptype_name(w->type));
+        return 0;
+    }
+    if (w->type == PT_GEOPOINT) {
+        for (size_t i = 0; i < cls->nfields; i++) {
+            if (cls->fields[i].type == PT_GEOPOINT)
+                return perr_set(err, PERR_INCORRECT_TYPE,
+                                "currently, only one GeoPoint field may exist "
+                                "in an object. Adding %s when %s already "
+                                "exists.", w->name, cls->fields[i].name);
+        }
+    }
+    if (pg_add_column(c, cls->name, w, err))
+        return -1;
+    schema_field_add(cls, w->name, w->type, w->target);
+    *changed = 1;
+    return 0;
+}
+
+static int
+pg_ensure_fields(storage_t *base, const char *name, const schema_field_t *want,
+                 size_t n, schema_class_t **out, perr_t *err)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pg_conn(st, err);
+    schema_class_t *cls = NULL;
+    int failed, changed = 0;
+
+    if (c == NULL || pg_begin(c, err))
+        return -1;
+    if (pg_simple(c, PG_SCHEMA_LOCK, err))
+        goto fail;
+    cls = pg_read_class(c, name, &failed, err);
+    if (failed)
+        goto fail;
+    if (cls == NULL) {
+        cls = schema_class_create(name);
+        changed = 1;
+        if (pg_create_table(c, name, err))
+            goto fail;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (pg_merge_field(c, cls, &want[i], &changed, err))
+            goto fail;
+    }
+    if (changed && pg_write_class(st, c, cls, err))
+        goto fail;
+    if (pg_commit(c, err))
+        goto fail_committed;
+    *out = cls;
+    return 0;
+
+fail:
+    pg_rollback(c);
+fail_committed:
+    schema_class_release(cls);
+    return -1;
+}
+
+/* ---------------------------------------------------------- objects */
+
+/* Bind an ACL's permission list as text[] (NULL: public). */
+static void
+pg_bind_perm(pg_params_t *p, sbuf_t *sql, json_t *perm)
+{
+    if (perm == NULL)
+        pg_bind(p, sql, NULL, NULL);
+    else
+        pg_bind_take(p, sql, pg_text_array(perm), NULL);
+}
+
+static int
+pg_insert(storage_t *base, const schema_class_t *cls, json_t *obj,
+          perr_t *err)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pg_conn(st, err);
+    json_t *rperm = NULL, *wperm = NULL;
+    json_t *acl = json_object_get(obj, "ACL");
+    const char *kind = pg_write_kind(cls->name, false);
+    pg_params_t p = {0};
+    sbuf_t sql;
+    int rc;
+
+    if (c == NULL)
+        return -1;
+    if (acl != NULL && storage_acl_split(acl, &rperm, &wperm, err))
+        return -1;
+    sbuf_init(&sql);
+    sbuf_append(&sql, "INSERT INTO ");
+    sbuf_append_ident(&sql, cls->name);
+    sbuf_append(&sql, " (");
+    pg_column_list(&sql, cls);
+    sbuf_append(&sql, ") VALUES (");
+    pg_bind(&p, &sql, json_string_value(json_object_get(obj, "objectId")), ",");
+    pg_bind(&p, &sql, json_string_value(json_object_get(obj, "createdAt")), ",");
+    pg_bind(&p, &sql, json_string_value(json_object_get(obj, "updatedAt")), ",");
+    pg_bind_perm(&p, &sql, rperm);
+    sbuf_append(&sql, ",");
+    pg_bind_perm(&p, &sql, wperm);
+    for (size_t i = 0; i < cls->nfields; i++) {
+        const schema_field_t *f = &cls->fields[i];
+
+        if (f->type == PT_RELATION)
+            continue;
+        sbuf_append(&sql, ",");
+        pg_bind_take(&p, &sql, pg_encode(f->type, json_object_get(obj, f->name)),
+                     NULL);
+    }
+    sbuf_append(&sql, ")");
+    json_decref(rperm);
+    json_decref(wperm);
+    rc = pg_run(c, sql.data, &p, "inserting an object", err);
+    sbuf_cleanup(&sql);
+    pg_params_cleanup(&p);
+    if (rc == 0 && kind != NULL)
+        rc = pg_announce(st, c, kind, cls->name, err);
+    return rc;
+}
+
+/* Read one object by id, locking its row for the current transaction. */
+static int
+pg_read_object(pg_storage_t *st, pg_conn_t *c, const schema_class_t *cls,
+               const char *id, json_t **out, json_t **wperm, perr_t *err)
+{
+    pg_params_t p = {0};
+    PGresult *res;
+    sbuf_t sql;
+    int rc = 0;
+
+    sbuf_init(&sql);
+    sbuf_append(&sql, "SELECT ");
+    pg_select_list(&sql, cls);
+    sbuf_append(&sql, " FROM ");
+    sbuf_append_ident(&sql, cls->name);
+    sbuf_append(&sql, " WHERE \"objectId\" = ");
+    pg_bind(&p, &sql, id, " FOR UPDATE");
+    res = pg_exec(c, sql.data, &p, "reading an object", err);
+    sbuf_cleanup(&sql);
+    pg_params_cleanup(&p);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 0) {
+        rc = perr_set(err, PERR_OBJECT_NOT_FOUND, "Object not found.");
+    } else {
+        *out = pg_row_object(st, cls, res, 0);
+        *wperm = pg_json_column(res, 0, 4);
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int
+pg_write_changes(pg_conn_t *c, const schema_class_t *cls, const char *id,
+                 json_t *changes, const char *updated_at, perr_t *err)
+{
+    json_t *rperm = NULL, *wperm = NULL;
+    json_t *acl = json_object_get(changes, "ACL");
+    pg_params_t p = {0};
+    const char *key;
+    json_t *v;
+    sbuf_t sql;
+    int rc;
+
+    if (acl != NULL && !json_is_null(acl) &&
+        storage_acl_split(acl, &rperm, &wperm, err))
+        return -1;
+    sbuf_init(&sql);
+    sbuf_append(&sql, "UPDATE ");
+    sbuf_append_ident(&sql, cls->name);
+    sbuf_append(&sql, " SET \"updatedAt\" = ");
+    pg_bind(&p, &sql, updated_at, NULL);
+    if (acl != NULL) {
+        sbuf_append(&sql, ", \"_rperm\" = ");
+        pg_bind_perm(&p, &sql, rperm);
+        sbuf_append(&sql, ", \"_wperm\" = ");
+        pg_bind_perm(&p, &sql, wperm);
+    }
+    json_object_foreach(changes, key, v) {
+        const schema_field_t *f = schema_field_find(cls, key);
+
+        if (f == NULL || f->type == PT_RELATION)
+            continue;
+        sbuf_append(&sql, ", ");
+        sbuf_append_ident(&sql, key);
+        sbuf_append(&sql, " = ");
+        pg_bind_take(&p, &sql, pg_encode(f->type, v), NULL);
+    }
+    sbuf_append(&sql, " WHERE \"objectId\" = ");
+    pg_bind(&p, &sql, id, NULL);
+    json_decref(rperm);
+    json_decref(wperm);
+    rc = pg_run(c, sql.data, &p, "updating an object", err);
+    sbuf_cleanup(&sql);
+    pg_params_cleanup(&p);
+    return rc;
+}
+
+static int
+pg_update(storage_t *base, const schema_class_t *cls, const char *id,
+          const char *const *write_ids, const char *updated_at,
+          storage_update_fn fn, void *ctx, json_t **result, perr_t *err)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pg_conn(st, err);
+    json_t *current = NULL, *wperm = NULL, *changes = NULL;
+    const char *kind = pg_write_kind(cls->name, false);
+    const char *key;
+    json_t *v;
+
+    if (c == NULL || pg_begin(c, err))
+        return -1;
+    if (pg_read_object(st, c, cls, id, &current, &wperm, err))
+        goto fail;
+    if (!storage_perm_allows(wperm, write_ids)) {
+        perr_set(err, PERR_OBJECT_NOT_FOUND, "Object not found.");
+        goto fail;
+    }
+    if (fn(ctx, current, &changes, err) ||
+        pg_write_changes(c, cls, id, changes, updated_at, err) ||
+        (kind != NULL && pg_announce(st, c, kind, cls->name, err)))
+        goto fail;
+    if (pg_commit(c, err))
+        goto fail_committed;
+    json_object_foreach(changes, key, v) {
+        if (json_is_null(v))
+            json_object_del(current, key);
+        else
+            json_object_set(current, key, v);
+    }
+    json_object_set_new(current, "updatedAt", json_string(updated_at));
+    *result = current;
+    json_decref(wperm);
+    json_decref(changes);
+    return 0;
+
+fail:
+    pg_rollback(c);
+fail_committed:
+    json_decref(current);
+    json_decref(wperm);
+    json_decref(changes);
+    return -1;
+}
+
+/* " AND (column IS NULL OR column && ids)": the row grants one of ids. */
+static void
+pg_perm_clause(pg_params_t *p, sbuf_t *sql, const char *column,
+               const char *const *ids)
+{
+    json_t *list = pg_strings_json(ids);
+
+    sbuf_printf(sql, " AND (\"%s\" IS NULL OR \"%s\" && ", column, column);
+    pg_bind_take(p, sql, pg_text_array(list), "::text[])");
+    json_decref(list);
+}
+
+static int
+pg_remove(storage_t *base, const schema_class_t *cls, const char *id,
+          const char *const *write_ids, perr_t *err)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pg_conn(st, err);
+    const char *kind = pg_write_kind(cls->name, true);
+    pg_params_t p = {0};
+    PGresult *res;
+    sbuf_t sql;
+    int rc = 0;
+
+    if (c == NULL)
+        return -1;
+    sbuf_init(&sql);
+    sbuf_append(&sql, "DELETE FROM ");
+    sbuf_append_ident(&sql, cls->name);
+    sbuf_append(&sql, " WHERE \"objectId\" = ");
+    pg_bind(&p, &sql, id, NULL);
+    if (write_ids != NULL)
+        pg_perm_clause(&p, &sql, "_wperm", write_ids);
+    res = pg_exec(c, sql.data, &p, "deleting an object", err);
+    sbuf_cleanup(&sql);
+    pg_params_cleanup(&p);
+    if (res == NULL)
+        return -1;
+    if (strcmp(PQcmdTuples(res), "0") == 0)
+        rc = perr_set(err, PERR_OBJECT_NOT_FOUND, "Object not found.");
+    PQclear(res);
+    if (rc == 0 && kind != NULL)
+        rc = pg_announce(st, c, kind, cls->name, err);
+    return rc;
+}
+
+/* ---------------------------------------------------------- queries */
+
+typedef struct {
+    pg_params_t *p;
+    const char *const *read_ids;/* ACL ids for sub-queries; NULL: master */
+} pg_where_t;
+
+typedef enum {
+    PF_NONE,        /* the class has no such field: it is always missing */
+    PF_COLUMN,      /* a typed column */
+    PF_JSON,        /* a path into an Object column, as jsonb */
+} pg_field_kind_t;
+
+static pg_field_kind_t
+pg_field_kind(const schema_class_t *cls, const char *field, ptype_t *type)
+{
+    const char *dot = strchr(field, '.');
+    char base[256];
+
+    *type = PT_NONE;
+    if (dot == NULL) {
+        *type = schema_field_type(cls, field);
+        if (*type == PT_NONE || *type == PT_RELATION ||
+            strcmp(field, "ACL") == 0)
+            return PF_NONE;
+        return PF_COLUMN;
+    }
+    snprintf(base, sizeof(base), "%.*s", (int)(dot - field), field);
+    return schema_field_type(cls, base) == PT_OBJECT ? PF_JSON : PF_NONE;
+}
+
+/* The expression of a field: its column, or for "obj.a.b" the jsonb at
+ * that path (JSON null read as SQL NULL, as a missing key). */
+static void
+pg_field_expr(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+              const char *field)
+{
+    ptype_t t;
+    pg_field_kind_t k = pg_field_kind(cls, field, &t);
+    const char *dot = strchr(field, '.');
+
+    if (k == PF_NONE) {
+        sbuf_append(sql, "NULL");
+        return;
+    }
+    if (k == PF_COLUMN) {
+        sbuf_append_ident(sql, field);
+        return;
+    }
+    {
+        json_t *parts = json_array();
+        char *copy = strdup(dot + 1), *save = NULL;
+
+        for (char *s = strtok_r(copy, ".", &save); s;
+             s = strtok_r(NULL, ".", &save))
+            json_array_append_new(parts, json_string(s));
+        free(copy);
+        sbuf_append(sql, "NULLIF(");
+        sbuf_append_len(sql, "\"", 1);
+        sbuf_append_len(sql, field, (size_t)(dot - field));
+        sbuf_append_len(sql, "\"", 1);
+        sbuf_append(sql, " #> ");
+        pg_bind_take(w->p, sql, pg_text_array(parts), "::text[]");
+        sbuf_append(sql, ", 'null'::jsonb)");
+        json_decref(parts);
+    }
+}
+
+/* The field as text, for comparing across classes in sub-queries. */
+static void
+pg_text_expr(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+             const char *field)
+{
+    ptype_t t;
+    pg_field_kind_t k = pg_field_kind(cls, field, &t);
+
+    if (k == PF_NONE) {
+        sbuf_append(sql, "NULL::text");
+        return;
+    }
+    sbuf_append(sql, "(");
+    pg_field_expr(w, sql, cls, field);
+    sbuf_append(sql, k == PF_JSON ? " #>> '{}')" : ")::text");
+}
+
+static void pg_where_node(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+                          const qnode_t *n);
+static void pg_acl_clause(pg_where_t *w, sbuf_t *sql);
+
+static bool
+pg_list_has_null(json_t *list)
+{
+    json_t *v;
+    size_t i;
+
+    json_array_foreach(list, i, v) {
+        if (json_is_null(v))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Bind the non-null elements of list as values of a column of type t
+ * (cast may be NULL) separated by commas; elements that cannot be such a
+ * value are left out. Returns how many were bound.
+ */
+static size_t
+pg_bind_list(pg_where_t *w, sbuf_t *sql, ptype_t t, json_t *list, bool jsonb)
+{
+    json_t *v;
+    size_t i, n = 0;
+
+    json_array_foreach(list, i, v) {
+        char *text;
+
+        if (json_is_null(v))
+            continue;
+        text = jsonb ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)
+                     : pg_encode(t, v);
+        if (text == NULL)
+            continue;
+        if (n++)
+            sbuf_append(sql, ",");
+        pg_bind_take(w->p, sql, text, jsonb ? "::jsonb" : NULL);
+    }
+    return n;
+}
+
+/* "EXISTS (SELECT 1 FROM jsonb_array_elements(field) e WHERE " */
+static void
+pg_elements(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+            const qnode_t *n, bool exists)
+{
+    sbuf_append(sql, exists ? "EXISTS" : "NOT EXISTS");
+    sbuf_append(sql, " (SELECT 1 FROM jsonb_array_elements(");
+    pg_field_expr(w, sql, cls, n->field);
+    sbuf_append(sql, ") e WHERE ");
+}
+
+/* A regular expression bound as PostgreSQL's ARE flavour. */
+static void pg_bind_regex(pg_where_t *w, sbuf_t *sql, const char *pattern,
+                          const char *options);
+
+/* A comparison on an Array field: element membership. */
+static void
+pg_where_array(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+               const qnode_t *n)
+{
+    static const char *const ops[] = {
+        [QOP_LT] = " < ", [QOP_LTE] = " <= ", [QOP_GT] = " > ",
+        [QOP_GTE] = " >= "};
+    json_t *v = n->value;
+    json_t *el;
+    size_t i;
+
+    switch (n->op) {
+    case QOP_EQ:
+    case QOP_NE:
+        pg_field_expr(w, sql, cls, n->field);
+        if (json_is_null(v)) {
+            sbuf_append(sql, n->op == QOP_EQ ? " IS NULL" : " IS NOT NULL");
+            return;
+        }
+        if (json_is_array(v)) {
+            /* Whole-array equality compares the stored array. */
+            sbuf_append(sql, n->op == QOP_EQ ? " = " : " IS DISTINCT FROM ");
+            pg_bind_jsonb(w->p, sql, v);
+            return;
+        }
+        sbuf_append(sql, " IS NOT NULL AND ");
+        pg_elements(w, sql, cls, n, n->op == QOP_EQ);
+        sbuf_append(sql, PG_ELEM " = ");
+        pg_bind_jsonb(w->p, sql, v);
+        sbuf_append(sql, ")");
+        if (n->op == QOP_NE) {
+            /* A missing array is "not equal" too. */
+            sbuf_append(sql, " OR ");
+            pg_field_expr(w, sql, cls, n->field);
+            sbuf_append(sql, " IS NULL");
+        }
+        return;
+    case QOP_IN:
+    case QOP_NIN: {
+        sbuf_t list;
+        size_t k;
+
+        sbuf_init(&list);
+        k = pg_bind_list(w, &list, PT_NONE, v, true);
+        if (k == 0) {
+            sbuf_append(sql, n->op == QOP_IN ? "FALSE" : "TRUE");
+        } else {
+            pg_elements(w, sql, cls, n, n->op == QOP_IN);
+            sbuf_append(sql, PG_ELEM " IN (");
+            sbuf_append(sql, list.data);
+            sbuf_append(sql, "))");
+        }
+        sbuf_cleanup(&list);
+        return;
+    }
+    case QOP_ALL:
+        /* Every element must be present; an empty list matches nothing,
+         * as in parse-server. An element may be {"$regex": ...}, which is
+         * what the SDK's containsAllStartingWith sends. */
+        sbuf_append(sql, json_array_size(v) ? "(TRUE" : "(FALSE");
+        json_array_foreach(v, i, el) {
+            json_t *re = json_object_get(el, "$regex");
+
+            sbuf_append(sql, " AND ");
+            pg_elements(w, sql, cls, n, true);
+            if (json_is_string(re)) {
+                json_t *opts = json_object_get(el, "$options");
+
+                sbuf_append(sql, "jsonb_typeof(e) = 'string' AND "
+                                 "(e #>> '{}') ~ ");
+                pg_bind_regex(w, sql, json_string_value(re),
+                              json_is_string(opts) ? json_string_value(opts)
+                                                   : "");
+            } else {
+                sbuf_append(sql, PG_ELEM " = ");
+                pg_bind_jsonb(w->p, sql, el);
+            }
+            sbuf_append(sql, ")");
+        }
+        sbuf_append(sql, ")");
+        return;
+    case QOP_CONTAINED_BY: {
+        sbuf_t list;
+
+        sbuf_init(&list);
+        pg_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, " IS NOT NULL AND ");
+        if (pg_bind_list(w, &list, PT_NONE, v, true) == 0) {
+            sbuf_append(sql, "jsonb_array_length(");
+            pg_field_expr(w, sql, cls, n->field);
+            sbuf_append(sql, ") = 0");
+        } else {
+            pg_elements(w, sql, cls, n, false);
+            sbuf_append(sql, PG_ELEM " NOT IN (");
+            sbuf_append(sql, list.data);
+            sbuf_append(sql, "))");
+        }
+        sbuf_cleanup(&list);
+        return;
+    }
+    case QOP_LT:
+    case QOP_LTE:
+    case QOP_GT:
+    case QOP_GTE:
+        /* Ordering against an array: any element of the same kind in
+         * range. */
+        pg_elements(w, sql, cls, n, true);
+        sbuf_append(sql, "jsonb_typeof(" PG_ELEM ") = jsonb_typeof(");
+        pg_bind_jsonb(w->p, sql, v);
+        sbuf_append(sql, ") AND " PG_ELEM);
+        sbuf_append(sql, ops[n->op]);
+        pg_bind_jsonb(w->p, sql, v);
+        sbuf_append(sql, ")");
+        return;
+    default:
+        sbuf_append(sql, "FALSE");
+    }
+}
+
+/*
+ * Bind a Perl-style pattern (what the SDKs send, with Mongo's options) as
+ * an ARE for PostgreSQL's ~ operator. The options become an embedded
+ * option prefix: without m and s, "." and "^"/"$" keep to one line's
+ * sense as in Perl ("p"); m makes "^"/"$" match at line breaks ("n" or,
+ * with s, "w"). \Q...\E, which the JS SDK uses to quote literal text,
+ * is spelled out with escapes; \b, \B and \z take their ARE names.
+ */
+static void
+pg_bind_regex(pg_where_t *w, sbuf_t *sql, const char *pattern,
+              const char *options)
+{
+    bool m = false, s = false, x = false, i = false;
+    bool in_bracket = false;
+    sbuf_t out;
+    const char *p = pattern;
+
+    for (const char *o = options ? options : ""; *o; o++) {
+        m = m || *o == 'm';
+        s = s || *o == 's';
+        x = x || *o == 'x';
+        i = i || *o == 'i';
+    }
+    /* A leading Perl inline option group joins the prefix. */
+    if (p[0] == '(' && p[1] == '?') {
+        size_t k = 2;
+
+        while (p[k] && strchr("imsx", p[k]) != NULL)
+            k++;
+        if (k > 2 && p[k] == ')') {
+            for (size_t j = 2; j < k; j++) {
+                m = m || p[j] == 'm';
+                s = s || p[j] == 's';
+                x = x || p[j] == 'x';
+                i = i || p[j] == 'i';
+            }
+            p += k + 1;
+        }
+    }
+    sbuf_init(&out);
+    sbuf_printf(&out, "(?%s%s%s)", m ? (s ? "w" : "n") : (s ? "s" : "p"),
+                i ? "i" : "", x ? "x" : "");
+    while (*p) {
+        if (p[0] == '\\' && p[1] == 'Q') {
+            p += 2;
+            while (*p && !(p[0] == '\\' && p[1] == 'E')) {
+                unsigned char ch = (unsigned char)*p;
+
+                if (ch < 0x80 && !((ch >= '0' && ch <= '9') ||
+                                   (ch >= 'a' && ch <= 'z') ||
+                                   (ch >= 'A' && ch <= 'Z')))
+                    sbuf_append_len(&out, "\\", 1);
+                sbuf_append_len(&out, p, 1);
+                p++;
+            }
+            if (*p)
+                p += 2;
+            continue;
+        }
+        if (p[0] == '\\' && p[1] != '\0') {
+            const char *rename = NULL;
+
+            if (!in_bracket && p[1] == 'b')
+                rename = "\\y";
+            else if (!in_bracket && p[1] == 'B')
+                rename = "\\Y";
+            else if (p[1] == 'z')
+                rename = "\\Z";
+            if (rename != NULL)
+                sbuf_append(&out, rename);
+            else
+                sbuf_append_len(&out, p, 2);
+            p += 2;
+            continue;
+        }
+        if (*p == '[' && !in_bracket) {
+            in_bracket = true;
+            sbuf_append_len(&out, p++, 1);
+            /* A "]" first in the set (after an optional "^") is literal. */
+            if (*p == '^')
+                sbuf_append_len(&out, p++, 1);
+            if (*p == ']')
+                sbuf_append_len(&out, p++, 1);
+            continue;
+        }
+        if (*p == ']' && in_bracket)
+            in_bracket = false;
+        sbuf_append_len(&out, p++, 1);
+    }
+    pg_bind(w->p, sql, out.data, NULL);
+    sbuf_cleanup(&out);
+}
+
+/* Bind element k of the node's value array (a number). */
+static void
+pg_bind_elem(pg_where_t *w, sbuf_t *sql, const qnode_t *n, size_t k)
+{
+    pg_bind_take(w->p, sql, pg_number_text(json_array_get(n->value, k)),
+                 "::float8");
+}
+
+/* Radians between the GeoPoint field and the node's [lat, lng], by the
+ * haversine formula geo.c uses. */
+static void
+pg_distance_expr(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+                 const qnode_t *n)
+{
+    sbuf_append(sql, "(2 * asin(least(1, sqrt(power(sin(radians((");
+    pg_field_expr(w, sql, cls, n->field);
+    sbuf_append(sql, ")[1] - ");
+    pg_bind_elem(w, sql, n, 0);
+    sbuf_append(sql, ") / 2), 2) + cos(radians(");
+    pg_bind_elem(w, sql, n, 0);
+    sbuf_append(sql, ")) * cos(radians((");
+    pg_field_expr(w, sql, cls, n->field);
+    sbuf_append(sql, ")[1])) * power(sin(radians((");
+    pg_field_expr(w, sql, cls, n->field);
+    sbuf_append(sql, ")[0] - ");
+    pg_bind_elem(w, sql, n, 1);
+    sbuf_append(sql, ") / 2), 2)))))");
+}
+
+/* PostgreSQL's text search configuration for a $language, or "simple"
+ * (no stemming, no stop words) for one it does not ship. */
+static const char *
+pg_text_config(const char *language)
+{
+    static const char *const known[] = {
+        "arabic", "armenian", "basque", "catalan", "danish", "dutch",
+        "english", "finnish", "french", "german", "greek", "hindi",
+        "hungarian", "indonesian", "irish", "italian", "lithuanian",
+        "nepali", "norwegian", "portuguese", "romanian", "russian",
+        "serbian", "simple", "spanish", "swedish", "tamil", "turkish",
+        "yiddish", NULL};
+    static const struct {
+        const char *code, *name;
+    } codes[] = {{"en", "english"}, {"es", "spanish"}, {"fr", "french"},
+                 {"de", "german"},  {"it", "italian"}, {"pt", "portuguese"},
+                 {"nl", "dutch"},   {"ru", "russian"}, {"sv", "swedish"}};
+
+    if (language == NULL)
+        return "english";
+    for (size_t k = 0; known[k]; k++) {
+        if (strcmp(language, known[k]) == 0)
+            return known[k];
+    }
+    for (size_t k = 0; k < sizeof(codes) / sizeof(codes[0]); k++) {
+        if (strcmp(language, codes[k].code) == 0)
+            return codes[k].name;
+    }
+    return "simple";
+}
+
+/*
+ * The tsquery text of a $term, read the way the SQLite engine reads it:
+ * "|" separates alternatives, words within one are all required, "!"
+ * before a word excludes it. Each word is quoted, so nothing in the term
+ * is tsquery syntax. NULL when the term has no word to look for.
+ */
+static char *
+pg_tsquery(const char *term)
+{
+    sbuf_t out;
+    bool any_group = false;
+    const char *p = term;
+
+    sbuf_init(&out);
+    while (*p) {
+        bool first = true, positive = false;
+        size_t mark = out.len;
+
+        if (any_group)
+            sbuf_append(&out, " | ");
+        sbuf_append(&out, "(");
+        while (*p && *p != '|') {
+            bool negate = false;
+            const char *start;
+
+            while (*p && *p != '|' && (unsigned char)*p < 0x80 &&
+                   !((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+                     (*p >= 'A' && *p <= 'Z'))) {
+                if (*p == '!')
+                    negate = true;
+                p++;
+            }
+            start = p;
+            while (*p && ((unsigned char)*p >= 0x80 ||
+                          (*p >= '0' && *p <= '9') ||
+                          (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+                p++;
+            if (p == start)
+                continue;
+            sbuf_append(&out, first ? "" : " & ");
+            sbuf_append(&out, negate ? "!'" : "'");
+            sbuf_append_len(&out, start, (size_t)(p - start));
+            sbuf_append(&out, "'");
+            first = false;
+            positive = positive || !negate;
+        }
+        if (*p == '|')
+            p++;
+        if (!positive) {
+            /* A group of exclusions only, or of nothing: it is dropped. */
+            out.len = mark;
+            out.data[mark] = '\0';
+            continue;
+        }
+        sbuf_append(&out, ")");
+        any_group = true;
+    }
+    if (!any_group) {
+        sbuf_cleanup(&out);
+        return NULL;
+    }
+    return sbuf_take(&out);
+}
+
+/* "to_tsvector(cfg, field) @@ to_tsquery(cfg, q)" or its ts_rank. */
+static void
+pg_text_expr_of(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+                const qnode_t *n, bool rank)
+{
+    const char *cfg = pg_text_config(n->options);
+    char *q = pg_tsquery(json_string_value(n->value));
+
+    if (q == NULL) {
+        sbuf_append(sql, rank ? "0" : "FALSE");
+        return;
+    }
+    sbuf_append(sql, rank ? "ts_rank(to_tsvector(" : "(to_tsvector(");
+    pg_bind(w->p, sql, cfg, "::regconfig");
+    sbuf_append(sql, ", coalesce(");
+    pg_text_expr(w, sql, cls, n->field);
+    sbuf_append(sql, ", ''))");
+    sbuf_append(sql, rank ? ", to_tsquery(" : " @@ to_tsquery(");
+    pg_bind(w->p, sql, cfg, "::regconfig, ");
+    pg_bind_take(w->p, sql, q, "))");
+}
+
+/* Geo constraints and $text. */
+static void
+pg_where_geo_text(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+                  const qnode_t *n)
+{
+    ptype_t t;
+    pg_field_kind_t k = pg_field_kind(cls, n->field, &t);
+
+    if (n->op == QOP_TEXT) {
+        if (k == PF_NONE || (k == PF_COLUMN && t != PT_STRING)) {
+            sbuf_append(sql, "FALSE");
+            return;
+        }
+        pg_text_expr_of(w, sql, cls, n, false);
+        return;
+    }
+    if (k != PF_COLUMN ||
+        t != (n->op == QOP_INTERSECTS ? PT_POLYGON : PT_GEOPOINT)) {
+        sbuf_append(sql, "FALSE");
+        return;
+    }
+    switch (n->op) {
+    case QOP_NEAR:
+        if (json_number_value(json_array_get(n->value, 2)) >= 0) {
+            pg_distance_expr(w, sql, cls, n);
+            sbuf_append(sql, " <= ");
+            pg_bind_elem(w, sql, n, 2);
+        } else {
+            pg_field_expr(w, sql, cls, n->field);
+            sbuf_append(sql, " IS NOT NULL");
+        }
+        return;
+    case QOP_WITHIN_BOX: {
+        static const char *const parts[] = {"[1] >= ", "[0] >= ", "[1] <= ",
+                                            "[0] <= "};
+
+        for (size_t j = 0; j < 4; j++) {
+            sbuf_append(sql, j ? " AND (" : "(");
+            pg_field_expr(w, sql, cls, n->field);
+            sbuf_append(sql, ")");
+            sbuf_append(sql, parts[j]);
+            pg_bind_elem(w, sql, n, j);
+        }
+        return;
+    }
+    case QOP_WITHIN_POLYGON:
+        pg_bind_take(w->p, sql, pg_polygon_text(n->value), "::polygon @> ");
+        pg_field_expr(w, sql, cls, n->field);
+        return;
+    case QOP_WITHIN_CENTER:
+        pg_distance_expr(w, sql, cls, n);
+        sbuf_append(sql, " <= ");
+        pg_bind_elem(w, sql, n, 2);
+        return;
+    default: {
+        char pt[80];
+
+        snprintf(pt, sizeof(pt), "(%.17g,%.17g)",
+                 json_number_value(json_array_get(n->value, 1)),
+                 json_number_value(json_array_get(n->value, 0)));
+        pg_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, " @> ");
+        pg_bind(w->p, sql, pt, "::point");
+    }
+    }
+}
+
+/* "(SELECT field::text FROM sub WHERE ... AND readable)". */
+static void
+pg_subselect(pg_where_t *w, sbuf_t *sql, const qnode_t *n, const char *column)
+{
+    sbuf_append(sql, "(SELECT ");
+    pg_text_expr(w, sql, n->sub_cls, column);
+    sbuf_append(sql, " FROM ");
+    sbuf_append_ident(sql, n->sub_cls->name);
+    sbuf_append(sql, " WHERE ");
+    pg_where_node(w, sql, n->sub_cls, n->sub_where);
+    pg_acl_clause(w, sql);
+    sbuf_append(sql, ")");
+}
+
+/* $inQuery, $notInQuery, $select, $dontSelect and $relatedTo. */
+static void
+pg_where_sub(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+             const qnode_t *n)
+{
+    bool negate = n->op == QOP_NOT_IN_QUERY || n->op == QOP_DONT_SELECT;
+    const char *column = n->op == QOP_SELECT || n->op == QOP_DONT_SELECT
+                             ? n->sub_key : "objectId";
+
+    if (n->op == QOP_RELATED_TO) {
+        const schema_field_t *f = n->sub_cls ? schema_field_find(n->sub_cls,
+                                                                 n->sub_key)
+                                             : NULL;
+        sbuf_t join;
+
+        if (f == NULL || f->type != PT_RELATION) {
+            sbuf_append(sql, "FALSE");
+            return;
+        }
+        sbuf_init(&join);
+        pg_join_name(&join, f->name, n->sub_cls->name);
+        sbuf_append(sql, "\"objectId\" IN (SELECT \"relatedId\" FROM ");
+        sbuf_append_ident(sql, join.data);
+        sbuf_append(sql, " WHERE \"owningId\" = ");
+        pg_bind(w->p, sql, json_string_value(n->value), ")");
+        sbuf_cleanup(&join);
+        return;
+    }
+    /* A sub-query on a class that does not exist matches nothing. */
+    if (n->sub_cls == NULL) {
+        sbuf_append(sql, negate ? "TRUE" : "FALSE");
+        return;
+    }
+    sbuf_append(sql, negate ? "COALESCE(NOT (" : "(");
+    if (n->ftype == PT_ARRAY) {
+        /* An array of pointers matches when any element does. */
+        pg_elements(w, sql, cls, n, true);
+        sbuf_append(sql, "(CASE WHEN jsonb_typeof(e) = 'object' THEN "
+                         "COALESCE(e->>'objectId', e->>'iso') ELSE "
+                         "e #>> '{}' END) IN ");
+        pg_subselect(w, sql, n, column);
+        sbuf_append(sql, ")");
+    } else {
+        pg_text_expr(w, sql, cls, n->field);
+        sbuf_append(sql, " IN ");
+        pg_subselect(w, sql, n, column);
+    }
+    sbuf_append(sql, negate ? "), TRUE)" : ")");
+}
+
+/* A comparison on a field the class does not have: it is missing, so
+ * only "is null", "not equal", "does not exist" and friends hold. */
+static void
+pg_where_missing(sbuf_t *sql, const qnode_t *n)
+{
+    bool match;
+
+    switch (n->op) {
+    case QOP_EQ:
+        match = json_is_null(n->value);
+        break;
+    case QOP_NE:
+        match = !json_is_null(n->value);
+        break;
+    case QOP_IN:
+        match = pg_list_has_null(n->value);
+        break;
+    case QOP_NIN:
+        match = !pg_list_has_null(n->value);
+        break;
+    case QOP_EXISTS:
+        match = !json_is_true(n->value);
+        break;
+    default:
+        match = false;
+    }
+    sbuf_append(sql, match ? "TRUE" : "FALSE");
+}
+
+/* A comparison on a path into an Object: jsonb against jsonb, values of
+ * different kinds never ordered against each other. */
+static void
+pg_where_json(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+              const qnode_t *n)
+{
+    static const char *const ops[] = {
+        [QOP_LT] = " < ", [QOP_LTE] = " <= ", [QOP_GT] = " > ",
+        [QOP_GTE] = " >= "};
+    json_t *v = n->value;
+
+    switch (n->op) {
+    case QOP_EQ:
+    case QOP_NE:
+        pg_field_expr(w, sql, cls, n->field);
+        if (json_is_null(v)) {
+            sbuf_append(sql, n->op == QOP_EQ ? " IS NULL" : " IS NOT NULL");
+        } else {
+            sbuf_append(sql, n->op == QOP_EQ ? " = " : " IS DISTINCT FROM ");
+            pg_bind_jsonb(w->p, sql, v);
+        }
+        return;
+    case QOP_LT:
+    case QOP_LTE:
+    case QOP_GT:
+    case QOP_GTE:
+        sbuf_append(sql, "jsonb_typeof(");
+        pg_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, ") = jsonb_typeof(");
+        pg_bind_jsonb(w->p, sql, v);
+        sbuf_append(sql, ") AND ");
+        pg_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, ops[n->op]);
+        pg_bind_jsonb(w->p, sql, v);
+        return;
+    case QOP_IN:
+    case QOP_NIN: {
+        sbuf_t list;
+        bool has_null = pg_list_has_null(v);
+
+        sbuf_init(&list);
+        if (pg_bind_list(w, &list, PT_NONE, v, true) == 0) {
+            if (has_null) {
+                pg_field_expr(w, sql, cls, n->field);
+                sbuf_append(sql, n->op == QOP_IN ? " IS NULL" : " IS NOT NULL");
+            } else {
+                sbuf_append(sql, n->op == QOP_IN ? "FALSE" : "TRUE");
+            }
+        } else {
+            sbuf_append(sql, n->op == QOP_IN ? "(" : "COALESCE(");
+            pg_field_expr(w, sql, cls, n->field);
+            sbuf_append(sql, n->op == QOP_IN ? " IN (" : " NOT IN (");
+            sbuf_append(sql, list.data);
+            if (n->op == QOP_IN) {
+                sbuf_append(sql, ")");
+                if (has_null) {
+                    sbuf_append(sql, " OR ");
+                    pg_field_expr(w, sql, cls, n->field);
+                    sbuf_append(sql, " IS NULL");
+                }
+                sbuf_append(sql, ")");
+            } else {
+                sbuf_append(sql, has_null ? "), FALSE)" : "), TRUE)");
+            }
+        }
+        sbuf_cleanup(&list);
+        return;
+    }
+    case QOP_EXISTS:
+        pg_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, json_is_true(v) ? " IS NOT NULL" : " IS NULL");
+        return;
+    case QOP_REGEX:
+        sbuf_append(sql, "jsonb_typeof(");
+        pg_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, ") = 'string' AND (");
+        pg_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, " #>> '{}') ~ ");
+        pg_bind_regex(w, sql, json_string_value(v), n->options);
+        return;
+    default:
+        sbuf_append(sql, "FALSE");
+    }
+}
+
+/* A comparison on a typed column. Values that cannot be of the column's
+ * type never equal it (a Number field compared with a string, say). */
+static void
+pg_where_column(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+                const qnode_t *n, ptype_t t)
+{
+    static const char *const ops[] = {
+        [QOP_LT] = " < ", [QOP_LTE] = " <= ", [QOP_GT] = " > ",
+        [QOP_GTE] = " >= "};
+    json_t *v = n->value;
+    bool jsonb = t == PT_OBJECT || t == PT_BYTES;
+    bool geometric = t == PT_GEOPOINT || t == PT_POLYGON;
+    char *text = NULL;
+
+    if (n->op == QOP_EXISTS) {
+        pg_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, json_is_true(v) ? " IS NOT NULL" : " IS NULL");
+        return;
+    }
+    if (n->op == QOP_REGEX) {
+        if (t != PT_STRING) {
+            sbuf_append(sql, "FALSE");  /* only String fields hold strings */
+            return;
+        }
+        sbuf_append(sql, "COALESCE(");
+        pg_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, " ~ ");
+        pg_bind_regex(w, sql, json_string_value(v), n->options);
+        sbuf_append(sql, ", FALSE)");
+        return;
+    }
+    if ((n->op == QOP_EQ || n->op == QOP_NE) && json_is_null(v)) {
+        pg_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, n->op == QOP_EQ ? " IS NULL" : " IS NOT NULL");
+        return;
+    }
+    if (geometric) {
+        /* Points and polygons are matched with the geo operators only. */
+        if (n->op == QOP_NE || n->op == QOP_NIN)
+            sbuf_append(sql, "TRUE");
+        else
+            sbuf_append(sql, "FALSE");
+        return;
+    }
+    switch (n->op) {
+    case QOP_EQ:
+    case QOP_NE:
+    case QOP_LT:
+    case QOP_LTE:
+    case QOP_GT:
+    case QOP_GTE:
+        text = jsonb ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)
+                     : pg_encode(t, v);
+        if (text == NULL) {
+            sbuf_append(sql, n->op == QOP_NE ? "TRUE" : "FALSE");
+            return;
+        }
+        pg_field_expr(w, sql, cls, n->field);
+        /* A missing value is "not equal" too, as in parse-server. */
+        sbuf_append(sql, n->op == QOP_EQ   ? " = "
+                         : n->op == QOP_NE ? " IS DISTINCT FROM "
+                                           : ops[n->op]);
+        pg_bind_take(w->p, sql, text, jsonb ? "::jsonb" : NULL);
+        return;
+    case QOP_IN:
+    case QOP_NIN: {
+        bool has_null = pg_list_has_null(v);
+        sbuf_t list;
+
+        sbuf_init(&list);
+        if (pg_bind_list(w, &list, t, v, jsonb) == 0) {
+            if (has_null) {
+                pg_field_expr(w, sql, cls, n->field);
+                sbuf_append(sql, n->op == QOP_IN ? " IS NULL" : " IS NOT NULL");
+            } else {
+                sbuf_append(sql, n->op == QOP_IN ? "FALSE" : "TRUE");
+            }
+        } else if (n->op == QOP_IN) {
+            pg_field_expr(w, sql, cls, n->field);
+            sbuf_append(sql, " IN (");
+            sbuf_append(sql, list.data);
+            sbuf_append(sql, ")");
+            if (has_null) {
+                sbuf_append(sql, " OR ");
+                pg_field_expr(w, sql, cls, n->field);
+                sbuf_append(sql, " IS NULL");
+            }
+        } else {
+            sbuf_append(sql, "COALESCE(");
+            pg_field_expr(w, sql, cls, n->field);
+            sbuf_append(sql, " NOT IN (");
+            sbuf_append(sql, list.data);
+            sbuf_append(sql, has_null ? "), FALSE)" : "), TRUE)");
+        }
+        sbuf_cleanup(&list);
+        return;
+    }
+    default:
+        /* $all and $containedBy only match arrays. */
+        sbuf_append(sql, "FALSE");
+    }
+}
+
+static void
+pg_where_cmp(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+             const qnode_t *n)
+{
+    ptype_t t;
+    pg_field_kind_t k;
+
+    sbuf_append(sql, "(");
+    if (n->op >= QOP_IN_QUERY) {
+        pg_where_sub(w, sql, cls, n);
+    } else if (n->op >= QOP_NEAR && n->op <= QOP_TEXT) {
+        pg_where_geo_text(w, sql, cls, n);
+    } else if (n->ftype == PT_RELATION && n->op == QOP_EQ &&
+               json_is_string(n->value)) {
+        /* A relation "equals" an object when it holds it. */
+        sbuf_t join;
+
+        sbuf_init(&join);
+        pg_join_name(&join, n->field, cls->name);
+        sbuf_append(sql, "\"objectId\" IN (SELECT \"owningId\" FROM ");
+        sbuf_append_ident(sql, join.data);
+        sbuf_append(sql, " WHERE \"relatedId\" = ");
+        pg_bind(w->p, sql, json_string_value(n->value), ")");
+        sbuf_cleanup(&join);
+    } else if ((k = pg_field_kind(cls, n->field, &t)) == PF_NONE) {
+        pg_where_missing(sql, n);
+    } else if (k == PF_JSON) {
+        pg_where_json(w, sql, cls, n);
+    } else if (t == PT_ARRAY && n->op != QOP_EXISTS) {
+        if (n->op == QOP_REGEX)
+            sbuf_append(sql, "FALSE");
+        else
+            pg_where_array(w, sql, cls, n);
+    } else {
+        pg_where_column(w, sql, cls, n, t);
+    }
+    sbuf_append(sql, ")");
+}
+
+static void
+pg_where_node(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+              const qnode_t *n)
+{
+    const char *joiner = n->kind == QN_AND ? " AND " : " OR ";
+
+    switch (n->kind) {
+    case QN_TRUE:
+        sbuf_append(sql, "TRUE");
+        return;
+    case QN_FALSE:
+        sbuf_append(sql, "FALSE");
+        return;
+    case QN_CMP:
+        pg_where_cmp(w, sql, cls, n);
+        return;
+    default:
+        break;
+    }
+    if (n->nkids == 0) {
+        sbuf_append(sql, n->kind == QN_AND ? "TRUE" : "FALSE");
+        return;
+    }
+    /* $nor: no branch may hold; a branch that is NULL does not hold. */
+    sbuf_append(sql, n->kind == QN_NOR ? "NOT COALESCE((" : "(");
+    for (size_t i = 0; i < n->nkids; i++) {
+        if (i)
+            sbuf_append(sql, joiner);
+        pg_where_node(w, sql, cls, n->kids[i]);
+    }
+    sbuf_append(sql, n->kind == QN_NOR ? "), FALSE)" : ")");
+}
+
+/* " AND (the caller may read the row)". */
+static void
+pg_acl_clause(pg_where_t *w, sbuf_t *sql)
+{
+    if (w->read_ids == NULL)
+        return;
+    pg_perm_clause(w->p, sql, "_rperm", w->read_ids);
+}
+
+static void
+pg_order_clause(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+                const query_t *q)
+{
+    bool first = true;
+
+    for (size_t i = 0; i < q->norder; i++) {
+        const char *f = q->order[i].field;
+        ptype_t t;
+        pg_field_kind_t k;
+
+        if (strcmp(f, "$score") == 0) {
+            if (q->text == NULL)
+                continue;
+            sbuf_append(sql, first ? " ORDER BY " : ", ");
+            first = false;
+            pg_text_expr_of(w, sql, cls, q->text, true);
+            sbuf_append(sql, " DESC");
+            continue;
+        }
+        /* Ordering by a field the class lacks orders nothing; points and
+         * polygons have no order. */
+        k = pg_field_kind(cls, f, &t);
+        if (k == PF_NONE || t == PT_GEOPOINT || t == PT_POLYGON)
+            continue;
+        sbuf_append(sql, first ? " ORDER BY " : ", ");
+        first = false;
+        pg_field_expr(w, sql, cls, f);
+        sbuf_append(sql, q->order[i].desc ? " DESC NULLS FIRST"
+                                          : " ASC NULLS LAST");
+    }
+    /* $nearSphere sorts nearest first unless the query orders itself. */
+    if (first && q->near != NULL) {
+        ptype_t t;
+
+        if (pg_field_kind(cls, q->near->field, &t) == PF_COLUMN &&
+            t == PT_GEOPOINT) {
+            sbuf_append(sql, " ORDER BY ");
+            pg_distance_expr(w, sql, cls, q->near);
+        }
+    }
+}
+
+/* Run a query whose class table may not exist (a class known to the
+ * cache but dropped by another process, a relation never written): such
+ * a table has no rows, and *out is NULL with 0 returned. Inside a
+ * transaction the failure stands, as it has spoiled the transaction. */
+static int
+pg_query_rows(pg_conn_t *c, const char *sql, pg_params_t *p, const char *what,
+              PGresult **out, perr_t *err)
+{
+    *out = pg_exec(c, sql, p, what, err);
+    if (*out != NULL)
+        return 0;
+    return strcmp(c->last_state, "42P01") == 0 && c->depth == 0 ? 0 : -1;
+}
+
+static int
+pg_find(storage_t *base, const schema_class_t *cls, const query_t *q,
+        json_t **results, perr_t *err)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pg_conn(st, err);
+    pg_params_t p = {0};
+    pg_where_t w = {&p, q->read_ids};
+    bool score = q->want_score && q->text != NULL;
+    PGresult *res;
+    json_t *out;
+    sbuf_t sql;
+    int rc;
+
+    if (c == NULL)
+        return -1;
+    sbuf_init(&sql);
+    sbuf_append(&sql, "SELECT ");
+    pg_select_list(&sql, cls);
+    if (score) {
+        sbuf_append(&sql, ", ");
+        pg_text_expr_of(&w, &sql, cls, q->text, true);
+    }
+    sbuf_append(&sql, " FROM ");
+    sbuf_append_ident(&sql, cls->name);
+    sbuf_append(&sql, " WHERE ");
+    pg_where_node(&w, &sql, cls, q->where);
+    pg_acl_clause(&w, &sql);
+    pg_order_clause(&w, &sql, cls, q);
+    if (q->limit >= 0) {
+        json_t *lim = json_integer(q->limit);
+
+        sbuf_append(&sql, " LIMIT ");
+        pg_bind_take(&p, &sql, pg_number_text(lim), "::bigint");
+        json_decref(lim);
+    }
+    if (q->skip > 0) {
+        json_t *off = json_integer(q->skip);
+
+        sbuf_append(&sql, " OFFSET ");
+        pg_bind_take(&p, &sql, pg_number_text(off), "::bigint");
+        json_decref(off);
+    }
+    rc = pg_query_rows(c, sql.data, &p, "running a query", &res, err);
+    sbuf_cleanup(&sql);
+    pg_params_cleanup(&p);
+    if (rc)
+        return -1;
+    out = json_array();
+    for (int i = 0; res != NULL && i < PQntuples(res); i++) {
+        json_t *obj = pg_row_object(st, cls, res, i);
+
+        /* The score is the column after the fields, as $score asked. */
+        if (score)
+            json_object_set_new(obj, "score", json_real(strtod(
+                PQgetvalue(res, i, PQnfields(res) - 1), NULL)));
+        json_array_append_new(out, obj);
+    }
+    PQclear(res);
+    *results = out;
+    return 0;
+}
+
+static int
+pg_count(storage_t *base, const schema_class_t *cls, const query_t *q,
+         long long *n, perr_t *err)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pg_conn(st, err);
+    pg_params_t p = {0};
+    pg_where_t w = {&p, q->read_ids};
+    PGresult *res;
+    sbuf_t sql;
+    int rc;
+
+    if (c == NULL)
+        return -1;
+    sbuf_init(&sql);
+    sbuf_append(&sql, "SELECT COUNT(*) FROM ");
+    sbuf_append_ident(&sql, cls->name);
+    sbuf_append(&sql, " WHERE ");
+    pg_where_node(&w, &sql, cls, q->where);
+    pg_acl_clause(&w, &sql);
+    rc = pg_query_rows(c, sql.data, &p, "counting", &res, err);
+    sbuf_cleanup(&sql);
+    pg_params_cleanup(&p);
+    if (rc)
+        return -1;
+    *n = res ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    PQclear(res);
+    return 0;
+}
+
+/* ------------------------------------------------------- relations */
+
+static int
+pg_relation_change(storage_t *base, const char *owner, const char *field,
+                   const char *owning_id, const char *related_id, int add,
+                   perr_t *err)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pg_conn(st, err);
+    pg_params_t p = {0};
+    sbuf_t sql, join;
+    int rc;
+
+    if (c == NULL)
+        return -1;
+    sbuf_init(&join);
+    pg_join_name(&join, field, owner);
+    sbuf_init(&sql);
+    sbuf_append(&sql, add ? "INSERT INTO " : "DELETE FROM ");
+    sbuf_append_ident(&sql, join.data);
+    if (add) {
+        sbuf_append(&sql, " (\"relatedId\", \"owningId\") VALUES (");
+        pg_bind(&p, &sql, related_id, ", ");
+        pg_bind(&p, &sql, owning_id, ") ON CONFLICT DO NOTHING");
+    } else {
+        sbuf_append(&sql, " WHERE \"relatedId\" = ");
+        pg_bind(&p, &sql, related_id, " AND \"owningId\" = ");
+        pg_bind(&p, &sql, owning_id, NULL);
+    }
+    rc = pg_run(c, sql.data, &p, "changing a relation", err);
+    sbuf_cleanup(&sql);
+    sbuf_cleanup(&join);
+    pg_params_cleanup(&p);
+    if (rc == 0 && strcmp(owner, "_Role") == 0)
+        rc = pg_announce(st, c, "role", owner, err);
+    return rc;
+}
+
+static int
+pg_relation_owners(storage_t *base, const char *owner, const char *field,
+                   json_t *related, json_t **out, perr_t *err)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pg_conn(st, err);
+    pg_params_t p = {0};
+    PGresult *res;
+    sbuf_t sql, join;
+    json_t *ids;
+    int rc;
+
+    if (c == NULL)
+        return -1;
+    if (json_array_size(related) == 0) {
+        *out = json_array();
+        return 0;
+    }
+    sbuf_init(&join);
+    pg_join_name(&join, field, owner);
+    sbuf_init(&sql);
+    sbuf_append(&sql, "SELECT DISTINCT \"owningId\" FROM ");
+    sbuf_append_ident(&sql, join.data);
+    sbuf_append(&sql, " WHERE \"relatedId\" = ANY(");
+    pg_bind_take(&p, &sql, pg_text_array(related), "::text[])");
+    rc = pg_query_rows(c, sql.data, &p, "reading a relation", &res, err);
+    sbuf_cleanup(&sql);
+    sbuf_cleanup(&join);
+    pg_params_cleanup(&p);
+    if (rc)
+        return -1;
+    ids = json_array();
+    for (int i = 0; res != NULL && i < PQntuples(res); i++)
+        json_array_append_new(ids, json_string(PQgetvalue(res, i, 0)));
+    PQclear(res);
+    *out = ids;
+    return 0;
+}
+
+/* ----------------------------------------------------- class changes */
+
+/* Run fn on the class as stored, inside one transaction holding the
+ * schema lock, and save it; the shared shape of the changes below. */
+typedef int (*pg_class_fn)(pg_conn_t *c, schema_class_t *cls, void *ctx,
+                           perr_t *err);
+
+static int
+pg_change_class(pg_storage_t *st, const char *name, pg_class_fn fn, void *ctx,
+                schema_class_t **out, perr_t *err)
+{
+    pg_conn_t *c = pg_conn(st, err);
+    schema_class_t *cls = NULL;
+    int failed;
+
+    if (c == NULL || pg_begin(c, err))
+        return -1;
+    if (pg_simple(c, PG_SCHEMA_LOCK, err))
+        goto fail;
+    cls = pg_read_class(c, name, &failed, err);
+    if (!failed && cls == NULL)
+        perr_set(err, PERR_INVALID_CLASS_NAME, "Class %s does not exist.", name);
+    if (cls == NULL || fn(c, cls, ctx, err) || pg_write_class(st, c, cls, err))
+        goto fail;
+    if (pg_commit(c, err))
+        goto fail_committed;
+    if (out != NULL)
+        *out = cls;
+    else
+        schema_class_release(cls);
+    return 0;
+
+fail:
+    pg_rollback(c);
+fail_committed:
+    schema_class_release(cls);
+    return -1;
+}
+
+typedef struct {
+    json_t *clp;
+    json_t *opts;
+} pg_options_t;
+
+static int
+pg_apply_options(pg_conn_t *c, schema_class_t *cls, void *ctx, perr_t *err)
+{
+    pg_options_t *o = ctx;
+    const char *field;
+    json_t *v;
+
+    if (o->clp != NULL) {
+        json_decref(cls->clp);
+        cls->clp = json_deep_copy(o->clp);
+    }
+    json_object_foreach(o->opts, field, v)
+        schema_field_set_opts(cls, field, json_is_null(v) ? NULL : v);
+    return 0;
+}
+
+static int
+pg_set_class_options(storage_t *base, const char *name, json_t *clp,
+                     json_t *opts, schema_class_t **out, perr_t *err)
+{
+    pg_options_t o = {clp, opts};
+
+    return pg_change_class((pg_storage_t *)base, name, pg_apply_options, &o,
+                           out, err);
+}
+
+static int
+pg_drop_field(pg_conn_t *c, schema_class_t *cls, void *ctx, perr_t *err)
+{
+    const char *field = ctx;
+    const schema_field_t *f = schema_field_find(cls, field);
+    sbuf_t sql;
+
+    if (f == NULL)
+        return perr_set_code(err, 255, 400,
+                             "Field %s does not exist, cannot delete.", field);
+    sbuf_init(&sql);
+    if (f->type == PT_RELATION) {
+        sbuf_t join;
+
+        sbuf_init(&join);
+        pg_join_name(&join, field, cls->name);
+        sbuf_append(&sql, "DROP TABLE IF EXISTS ");
+        sbuf_append_ident(&sql, join.data);
+        sbuf_cleanup(&join);
+    } else {
+        sbuf_append(&sql, "ALTER TABLE ");
+        sbuf_append_ident(&sql, cls->name);
+        sbuf_append(&sql, " DROP COLUMN IF EXISTS ");
+        sbuf_append_ident(&sql, field);
+    }
+    if (pg_ddl(c, &sql, err))
+        return -1;
+    schema_field_remove(cls, field);
+    return 0;
+}
+
+static int
+pg_delete_field(storage_t *base, const char *name, const char *field,
+                schema_class_t **out, perr_t *err)
+{
+    return pg_change_class((pg_storage_t *)base, name, pg_drop_field,
+                           (void *)field, out, err);
+}
+
+static int
+pg_drop_class(storage_t *base, const char *name, perr_t *err)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pg_conn(st, err);
+    pg_params_t p = {0};
+    schema_class_t *cls = NULL;
+    sbuf_t sql;
+    int failed, rc = 0;
+
+    if (c == NULL || pg_begin(c, err))
+        return -1;
+    if (pg_simple(c, PG_SCHEMA_LOCK, err))
+        goto fail;
+    cls = pg_read_class(c, name, &failed, err);
+    if (failed)
+        goto fail;
+    /* Drop the relation tables one by one; each drop shortens the list. */
+    while (cls != NULL && rc == 0) {
+        size_t i = 0;
+
+        while (i < cls->nfields && cls->fields[i].type != PT_RELATION)
+            i++;
+        if (i == cls->nfields)
+            break;
+        rc = pg_drop_field(c, cls, cls->fields[i].name, err);
+    }
+    if (rc)
+        goto fail;
+    sbuf_init(&sql);
+    sbuf_append(&sql, "DROP TABLE IF EXISTS ");
+    sbuf_append_ident(&sql, name);
+    if (pg_ddl(c, &sql, err))
+        goto fail;
+    sbuf_init(&sql);
+    sbuf_append(&sql, "DELETE FROM \"_SCHEMA\" WHERE \"className\" = ");
+    pg_bind(&p, &sql, name, NULL);
+    rc = pg_run(c, sql.data, &p, "dropping a class", err);
+    sbuf_cleanup(&sql);
+    pg_params_cleanup(&p);
+    if (rc || pg_announce(st, c, "drop", name, err))
+        goto fail;
+    if (pg_commit(c, err))
+        goto fail_committed;
+    schema_class_release(cls);
+    return 0;
+
+fail:
+    pg_rollback(c);
+fail_committed:
+    schema_class_release(cls);
+    return -1;
+}
+
+static int
+pg_purge(storage_t *base, const char *name, perr_t *err)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pg_conn(st, err);
+    const char *kind = pg_write_kind(name, true);
+    PGresult *res;
+    sbuf_t sql;
+
+    if (c == NULL)
+        return -1;
+    sbuf_init(&sql);
+    sbuf_append(&sql, "DELETE FROM ");
+    sbuf_append_ident(&sql, name);
+    if (pg_query_rows(c, sql.data, NULL, "purging a class", &res, err)) {
+        sbuf_cleanup(&sql);
+        return -1;
+    }
+    sbuf_cleanup(&sql);
+    PQclear(res);
+    return kind != NULL ? pg_announce(st, c, kind, name, err) : 0;
+}
+
+/* ----------------------------------------------------- transactions */
+
+static int
+pg_tx_begin(storage_t *base, perr_t *err)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pg_conn(st, err);
+
+    return c == NULL ? -1 : pg_begin(c, err);
+}
+
+static int
+pg_tx_commit(storage_t *base, perr_t *err)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pthread_getspecific(st->conn_key);
+
+    if (c == NULL || c->depth == 0)
+        return perr_set(err, PERR_INTERNAL, NULL);
+    return pg_commit(c, err);
+}
+
+static void
+pg_tx_rollback(storage_t *base)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pthread_getspecific(st->conn_key);
+
+    if (c != NULL)
+        pg_rollback(c);
+}
+
+/* ----------------------------------------------- other processes */
+
+/* Act on one announcement: "instance|kind|class". */
+static void
+pg_heard(pg_storage_t *st, const char *payload)
+{
+    const char *bar = strchr(payload, '|');
+    const char *kind, *cls;
+    size_t n;
+
+    if (bar == NULL)
+        return;
+    n = (size_t)(bar - payload);
+    if (n == strlen(st->instance) && strncmp(payload, st->instance, n) == 0)
+        return;                 /* our own */
+    kind = bar + 1;
+    cls = strchr(kind, '|');
+    cls = cls ? cls + 1 : "";
+    if (strncmp(kind, "schema|", 7) == 0)
+        st->on_change(&st->base, STORAGE_CHANGED_SCHEMA, cls);
+    else if (strncmp(kind, "drop|", 5) == 0)
+        st->on_change(&st->base, STORAGE_CHANGED_CLASS_DROPPED, cls);
+    else if (strncmp(kind, "session|", 8) == 0)
+        st->on_change(&st->base, STORAGE_CHANGED_SESSIONS, cls);
+    else if (strncmp(kind, "role|", 5) == 0)
+        st->on_change(&st->base, STORAGE_CHANGED_ROLES, cls);
+}
+
+/*
+ * The listener: its own connection, LISTENing on the channel. When the
+ * connection breaks it reconnects, and since announcements made in the
+ * meantime are lost, it then reports that everything may have changed.
+ */
+static void *
+pg_listen_main(void *arg)
+{
+    pg_storage_t *st = arg;
+    PGconn *conn = NULL;
+    bool was_connected = true;
+
+    while (!atomic_load(&st->stopping)) {
+        struct pollfd pfd;
+        PGnotify *note;
+
+        if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+            PGresult *res;
+
+            PQfinish(conn);
+            conn = pg_connect(st->uri);
+            if (conn == NULL) {
+                was_connected = false;
+                for (int i = 0; i < 10 && !atomic_load(&st->stopping); i++)
+                    usleep(100 * 1000);
+                continue;
+            }
+            res = PQexec(conn, "LISTEN " PG_CHANNEL);
+            PQclear(res);
+            if (!was_connected)
+                st->on_change(&st->base, STORAGE_CHANGED_ALL, "");
+            was_connected = true;
+        }
+        pfd.fd = PQsocket(conn);
+        pfd.events = POLLIN;
+        pfd.revents = 0;
+        if (poll(&pfd, 1, 250) < 0 || !(pfd.revents & (POLLIN | POLLERR | POLLHUP)))
+            continue;
+        if (!PQconsumeInput(conn)) {
+            log_warn("postgres: the change listener lost its connection; "
+                     "reconnecting");
+            was_connected = false;
+            continue;
+        }
+        while ((note = PQnotifies(conn)) != NULL) {
+            pg_heard(st, note->extra);
+            PQfreemem(note);
+        }
+    }
+    PQfinish(conn);
+    return NULL;
+}
+
+static int
+pg_watch(storage_t *base, storage_change_fn fn)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+
+    if (st->listening)
+        return 0;
+    st->on_change = fn;
+    if (pthread_create(&st->listener, NULL, pg_listen_main, st) != 0) {
+        log_error("postgres: cannot start the change listener");
+        return -1;
+    }
+    st->listening = 1;
+    return 0;
+}
+
+/* ---------------------------------------------------------- the engine */
+
+static void
+pg_close(storage_t *base)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pthread_getspecific(st->conn_key);
+
+    if (st->listening) {
+        atomic_store(&st->stopping, true);
+        pthread_join(st->listener, NULL);
+    }
+    /* Worker threads close their own connections as they exit. */
+    if (c != NULL) {
+        pg_conn_destroy(c);
+        pthread_setspecific(st->conn_key, NULL);
+    }
+    pthread_key_delete(st->conn_key);
+    free(st->uri);
+    free(st->base.files_url);
+    free(st);
+}
+
+static const storage_ops_t pg_ops = {
+    .describe = pg_describe,
+    .close = pg_close,
+    .load_schemas = pg_load_schemas,
+    .ensure_fields = pg_ensure_fields,
+    .insert = pg_insert,
+    .update = pg_update,
+    .remove = pg_remove,
+    .find = pg_find,
+    .count = pg_count,
+    .relation_change = pg_relation_change,
+    .relation_owners = pg_relation_owners,
+    .set_class_options = pg_set_class_options,
+    .delete_field = pg_delete_field,
+    .drop_class = pg_drop_class,
+    .purge = pg_purge,
+    .begin = pg_tx_begin,
+    .commit = pg_tx_commit,
+    .rollback = pg_tx_rollback,
+    .watch = pg_watch,
+};
+
+storage_t *
+storage_postgres_open(const char *uri, const char *files_url)
+{
+    pg_storage_t *st = calloc(1, sizeof(*st));
+    perr_t err;
+    pg_conn_t *c;
+
+    st->base.ops = &pg_ops;
+    st->base.files_url = strdup(files_url);
+    st->uri = strdup(uri);
+    atomic_init(&st->stopping, false);
+    if (util_random_id(st->instance, 16) != 0)
+        snprintf(st->instance, sizeof(st->instance), "%ld", (long)getpid());
+    pthread_key_create(&st->conn_key, pg_conn_destroy);
+    c = pg_conn(st, &err);
+    if (c == NULL ||
+        pg_simple(c, "CREATE TABLE IF NOT EXISTS \"_SCHEMA\" ("
+                     "\"className\" varchar(120), \"schema\" jsonb, "
+                     "\"isParseClass\" bool, PRIMARY KEY (\"className\"))",
+                  &err)) {
+        pg_close(&st->base);
+        return NULL;
+    }
+    return &st->base;
+}
