@@ -207,11 +207,6 @@ handlers_batch_transaction(request_t *req, json_t *requests)
     json_t *out, *sub;
     size_t i;
 
-    if (req->st->ops->begin == NULL) {
-        perr_set(&req->err, PERR_COMMAND_UNAVAILABLE,
-                 "Batch transactions need a PostgreSQL database.");
-        return request_fail(req);
-    }
     if (req->st->ops->begin(req->st, &req->err))
         return request_fail(req);
     out = json_array();

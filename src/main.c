@@ -68,6 +68,23 @@ main_on_change(storage_t *st, storage_change_t what, const char *cls)
     }
 }
 
+/* A class the cache does not know, read from the database: another
+ * process sharing it may have made the class. */
+static schema_class_t *
+main_load_class(void *ctx, const char *name)
+{
+    storage_t *st = ctx;
+    json_t *doc = NULL;
+    schema_class_t *cls;
+    perr_t err;
+
+    if (st->ops->load_class(st, name, &doc, &err) || doc == NULL)
+        return NULL;
+    cls = schema_class_from_json(doc);
+    json_decref(doc);
+    return cls;
+}
+
 /* The database URI as it may be logged: any password replaced. */
 static char *
 main_redact_uri(const char *uri)
@@ -133,6 +150,8 @@ main(int argc, char **argv)
     }
     if (st->ops->watch != NULL && st->ops->watch(st, main_on_change))
         goto out;
+    if (st->ops->load_class != NULL)
+        schema_cache_set_loader(main_load_class, st);
     srv = server_start(&cfg, st);
     if (srv == NULL)
         goto out;

@@ -272,7 +272,6 @@ static const struct {
     {"_Session", "sessionToken", PT_STRING, NULL},
     {"_Session", "expiresAt", PT_DATE, NULL},
     {"_Session", "createdWith", PT_OBJECT, NULL},
-    {"_Session", "restricted", PT_BOOLEAN, NULL},
 };
 
 bool
@@ -373,6 +372,17 @@ schema_cache_cleanup(void)
     pthread_rwlock_unlock(&schema_lock);
 }
 
+/* Set once at start-up, before the server takes requests. */
+static schema_loader_fn schema_loader;
+static void *schema_loader_ctx;
+
+void
+schema_cache_set_loader(schema_loader_fn fn, void *ctx)
+{
+    schema_loader = fn;
+    schema_loader_ctx = ctx;
+}
+
 schema_class_t *
 schema_cache_get(const char *name)
 {
@@ -386,6 +396,11 @@ schema_cache_get(const char *name)
         }
     }
     pthread_rwlock_unlock(&schema_lock);
+    if (found == NULL && schema_loader != NULL) {
+        found = schema_loader(schema_loader_ctx, name);
+        if (found != NULL)
+            schema_cache_put(found);
+    }
     return found;
 }
 

@@ -86,8 +86,14 @@ size_t schema_system_fields_of(const char *name, schema_field_t *out,
 /* The process-wide cache of published classes. */
 void schema_cache_init(void);
 void schema_cache_cleanup(void);
-/* A reference to the published class, or NULL when unknown. */
+/* A reference to the published class, or NULL when unknown. When the
+ * cache has no such class and a loader is set, the loader is asked (the
+ * class may have been made by another process on the same database). */
 schema_class_t *schema_cache_get(const char *name);
+
+/* The loader returns a new reference to the stored class, or NULL. */
+typedef schema_class_t *(*schema_loader_fn)(void *ctx, const char *name);
+void schema_cache_set_loader(schema_loader_fn fn, void *ctx);
 /* Publish cls (the cache takes its own reference), replacing any other. */
 void schema_cache_put(schema_class_t *cls);
 /* Forget a class. */

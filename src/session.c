@@ -338,7 +338,6 @@ session_create(storage_t *st, const char *user_id, const char *action,
     json_object_set_new(obj, "createdWith",
                         json_pack("{s:s, s:s}", "action", action,
                                   "authProvider", provider));
-    json_object_set_new(obj, "restricted", json_false());
     json_object_set_new(obj, "expiresAt",
                         ptype_date_create(util_now_ms() +
                                           (int64_t)length_s * 1000));

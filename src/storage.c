@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "util.h"
 
 storage_t *storage_sqlite_open(const char *path, const char *files_url);
 storage_t *storage_postgres_open(const char *uri, const char *files_url);
@@ -141,4 +142,31 @@ storage_find_where(storage_t *st, const char *cls_name, json_t *where,
     }
     schema_class_release(cls);
     return rc;
+}
+
+json_t *
+storage_file_value(storage_t *st, const char *name)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    sbuf_t url;
+    json_t *file;
+
+    /* The name is percent-encoded as encodeURIComponent does, which is
+     * how parse-server writes file URLs. */
+    sbuf_init(&url);
+    sbuf_append(&url, st->files_url);
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+            (*p >= '0' && *p <= '9') || strchr("-_.!~*'()", *p) != NULL) {
+            sbuf_append_len(&url, (const char *)p, 1);
+        } else {
+            char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+
+            sbuf_append_len(&url, esc, 3);
+        }
+    }
+    file = json_pack("{s:s, s:s, s:s}", "__type", "File", "name", name,
+                     "url", url.data);
+    sbuf_cleanup(&url);
+    return file;
 }

@@ -116,19 +116,22 @@ typedef struct {
                            perr_t *err);
 
     /*
-     * Optional (NULL where the engine has none): a transaction spanning
-     * every call the calling thread makes until commit or rollback, for
-     * batches sent with "transaction": true.
+     * A transaction spanning every call the calling thread makes until
+     * commit or rollback, for batches sent with "transaction": true.
      */
     int (*begin)(storage_t *st, perr_t *err);
     int (*commit)(storage_t *st, perr_t *err);
     void (*rollback)(storage_t *st);
 
     /*
-     * Optional: call fn, from a thread of the engine's, whenever another
-     * process sharing the database changes what callers cache.
+     * Optional, for engines several processes may share: call fn, from a
+     * thread of the engine's, whenever another process changes what
+     * callers cache; and read one _SCHEMA document (*doc NULL when the
+     * class does not exist), for classes another process made.
      */
     int (*watch)(storage_t *st, storage_change_fn fn);
+    int (*load_class)(storage_t *st, const char *name, json_t **doc,
+                      perr_t *err);
 } storage_ops_t;
 
 struct storage {
@@ -164,6 +167,9 @@ int storage_acl_split(json_t *acl, json_t **rperm, json_t **wperm,
 /* Rebuild the ACL object from permission arrays (either may be NULL).
  * Returns NULL when both are NULL. */
 json_t *storage_acl_join(json_t *rperm, json_t *wperm);
+
+/* A new File value for a stored file name, with its URL. */
+json_t *storage_file_value(storage_t *st, const char *name);
 
 /* True when ids (NULL-terminated) shares an entry with perm, a JSON
  * array; a NULL perm means public. */

@@ -143,6 +143,17 @@ pg_conn(pg_storage_t *st, perr_t *err)
 {
     pg_conn_t *c = pthread_getspecific(st->conn_key);
 
+    /* An idle connection hears from the server only when it is being
+     * closed (a restart, an administrator ending sessions), so one with
+     * something to read is reset before a request is sent on it. */
+    if (c != NULL && c->depth == 0 && PQstatus(c->conn) == CONNECTION_OK) {
+        struct pollfd pfd = {.fd = PQsocket(c->conn), .events = POLLIN};
+
+        if (poll(&pfd, 1, 0) > 0) {
+            pg_conn_forget_statements(c);
+            PQreset(c->conn);
+        }
+    }
     if (c != NULL && PQstatus(c->conn) == CONNECTION_OK)
         return c;
     if (c != NULL) {
@@ -530,6 +541,25 @@ pg_polygon_text(json_t *coords)
     return sbuf_take(&out);
 }
 
+/* A stored polygon closes its ring, repeating the first point at the end
+ * when the client did not, as parse-server stores it. */
+static char *
+pg_polygon_ring(json_t *coords)
+{
+    json_t *first = json_array_get(coords, 0);
+    json_t *last = json_array_get(coords, json_array_size(coords) - 1);
+    json_t *ring;
+    char *text;
+
+    if (first == NULL || ptype_equal(first, last))
+        return pg_polygon_text(coords);
+    ring = json_copy(coords);
+    json_array_append(ring, first);
+    text = pg_polygon_text(ring);
+    json_decref(ring);
+    return text;
+}
+
 /*
  * The column text of a value of field type t, as a new string; NULL when
  * the value is null or does not fit the column (a query comparing a
@@ -577,7 +607,7 @@ pg_encode(ptype_t t, json_t *v)
     case PT_POLYGON:
         if (json_is_object(v))
             v = json_object_get(v, "coordinates");
-        return json_is_array(v) ? pg_polygon_text(v) : NULL;
+        return json_is_array(v) ? pg_polygon_ring(v) : NULL;
     default:
         return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     }
@@ -637,21 +667,6 @@ pg_polygon_coords(const char *text)
     return coords;
 }
 
-static json_t *
-pg_file_value(pg_storage_t *st, const char *name)
-{
-    sbuf_t url;
-    json_t *file;
-
-    sbuf_init(&url);
-    sbuf_append(&url, st->base.files_url);
-    sbuf_append(&url, name);
-    file = json_pack("{s:s, s:s, s:s}", "__type", "File", "name", name,
-                     "url", url.data);
-    sbuf_cleanup(&url);
-    return file;
-}
-
 /* The Parse value of the column text of a field of type f. */
 static json_t *
 pg_decode(pg_storage_t *st, const char *text, const schema_field_t *f)
@@ -671,7 +686,7 @@ pg_decode(pg_storage_t *st, const char *text, const schema_field_t *f)
     case PT_POINTER:
         return ptype_pointer_create(f->target ? f->target : "", text);
     case PT_FILE:
-        return pg_file_value(st, text);
+        return storage_file_value(&st->base, text);
     case PT_GEOPOINT:
         if (pg_point(text, &x, &y))
             return NULL;
@@ -811,15 +826,44 @@ pg_describe(storage_t *base)
     return st->version;
 }
 
+/* _User's internal columns that parse-server creates with the table but
+ * does not list in _SCHEMA; parsec's code knows them as fields. */
+static const struct {
+    const char *name, *type;
+} pg_user_internal[] = {
+    {"_email_verify_token", "String"},
+    {"_email_verify_token_expires_at", "Date"},
+    {"_perishable_token", "String"},
+    {"_perishable_token_expires_at", "Date"},
+    {"_failed_login_count", "Number"},
+    {"_account_lockout_expires_at", "Date"},
+    {"_password_changed_at", "Date"},
+    {"_password_history", "Array"},
+};
+
 /* The _SCHEMA document as parse-server's Postgres adapter keeps it: the
- * permission arrays listed as fields, no ACL field. */
+ * permission arrays listed as fields, no ACL field, none of _User's
+ * internal columns but _hashed_password. */
 static json_t *
 pg_schema_doc(const schema_class_t *cls)
 {
     json_t *doc = schema_class_to_json(cls);
     json_t *fields = json_object_get(doc, "fields");
 
+    if (strcmp(cls->name, "_User") == 0) {
+        for (size_t i = 0; i < sizeof(pg_user_internal) /
+                                   sizeof(pg_user_internal[0]); i++)
+            json_object_del(fields, pg_user_internal[i].name);
+    }
     json_object_del(fields, "ACL");
+    /* parse-server stores permissions only once they are set. */
+    {
+        schema_class_t *fresh = schema_class_create(cls->name);
+
+        if (json_equal(fresh->clp, json_object_get(doc, "classLevelPermissions")))
+            json_object_del(doc, "classLevelPermissions");
+        schema_class_release(fresh);
+    }
     json_object_set_new(fields, "_rperm", json_pack("{s:s, s:{s:s}}", "type",
                                                     "Array", "contents",
                                                     "type", "String"));
@@ -843,6 +887,18 @@ pg_schema_column(PGresult *res, int row)
     if (!json_is_string(json_object_get(doc, "className")))
         json_object_set_new(doc, "className",
                             json_string(PQgetvalue(res, row, 0)));
+    if (strcmp(PQgetvalue(res, row, 0), "_User") == 0 &&
+        json_is_object(json_object_get(doc, "fields"))) {
+        json_t *fields = json_object_get(doc, "fields");
+
+        for (size_t i = 0; i < sizeof(pg_user_internal) /
+                                   sizeof(pg_user_internal[0]); i++) {
+            if (json_object_get(fields, pg_user_internal[i].name) == NULL)
+                json_object_set_new(fields, pg_user_internal[i].name,
+                                    json_pack("{s:s}", "type",
+                                              pg_user_internal[i].type));
+        }
+    }
     return doc;
 }
 
@@ -870,6 +926,31 @@ pg_load_schemas(storage_t *base, json_t **docs, perr_t *err)
     }
     PQclear(res);
     *docs = all;
+    return 0;
+}
+
+static int
+pg_load_class(storage_t *base, const char *name, json_t **doc, perr_t *err)
+{
+    pg_storage_t *st = (pg_storage_t *)base;
+    pg_conn_t *c = pg_conn(st, err);
+    pg_params_t p = {0};
+    PGresult *res;
+    sbuf_t sql;
+
+    if (c == NULL)
+        return -1;
+    sbuf_init(&sql);
+    sbuf_append(&sql, "SELECT \"className\", \"schema\" FROM \"_SCHEMA\" "
+                      "WHERE \"className\" = ");
+    pg_bind(&p, &sql, name, NULL);
+    res = pg_exec(c, sql.data, &p, "reading a schema", err);
+    sbuf_cleanup(&sql);
+    pg_params_cleanup(&p);
+    if (res == NULL)
+        return -1;
+    *doc = PQntuples(res) > 0 ? pg_schema_column(res, 0) : NULL;
+    PQclear(res);
     return 0;
 }
 
@@ -921,11 +1002,14 @@ static const char pg_user_columns[] =
     ", \"_email_verify_token_expires_at\" timestamp with time zone"
     ", \"_email_verify_token\" text"
     ", \"_account_lockout_expires_at\" timestamp with time zone"
-    ", \"_failed_login_count\" integer"
+    ", \"_failed_login_count\" double precision"
     ", \"_perishable_token\" text"
     ", \"_perishable_token_expires_at\" timestamp with time zone"
     ", \"_password_changed_at\" timestamp with time zone"
     ", \"_password_history\" jsonb";
+
+static int pg_make_indexes(pg_conn_t *c, const char *cls, const char *field,
+                           perr_t *err);
 
 static int
 pg_create_table(pg_conn_t *c, const char *name, perr_t *err)
@@ -935,90 +1019,61 @@ pg_create_table(pg_conn_t *c, const char *name, perr_t *err)
     sbuf_init(&sql);
     sbuf_append(&sql, "CREATE TABLE IF NOT EXISTS ");
     sbuf_append_ident(&sql, name);
-    sbuf_append(&sql, " (\"objectId\" varchar(120), "
+    sbuf_append(&sql, " (\"objectId\" text, "
                       "\"createdAt\" timestamp with time zone, "
                       "\"updatedAt\" timestamp with time zone, "
                       "\"_rperm\" text[], \"_wperm\" text[]");
     if (strcmp(name, "_User") == 0)
         sbuf_append(&sql, pg_user_columns);
     sbuf_append(&sql, ", PRIMARY KEY (\"objectId\"))");
-    return pg_ddl(c, &sql, err);
+    if (pg_ddl(c, &sql, err))
+        return -1;
+    return pg_make_indexes(c, name, "", err);
 }
 
-/* Whether a relation (table or index) of that name exists; -1 on error. */
+/* The indexes parse-server keeps on system classes, under its names:
+ * unique ones so that two concurrent sign-ups cannot both take a name,
+ * and the lookup indexes of _User. Made when their column is. */
+static const struct {
+    const char *cls, *field, *name, *definition;
+} pg_indexes[] = {
+    {"_User", "username", "_User_unique_username", "UNIQUE INDEX % ON \"_User\" (\"username\")"},
+    {"_User", "username", "case_insensitive_username",
+     "INDEX % ON \"_User\" (lower(\"username\") varchar_pattern_ops)"},
+    {"_User", "email", "_User_unique_email", "UNIQUE INDEX % ON \"_User\" (\"email\")"},
+    {"_User", "email", "case_insensitive_email",
+     "INDEX % ON \"_User\" (lower(\"email\") varchar_pattern_ops)"},
+    {"_User", "authData", "_User_unique_authData_anonymous_id",
+     "UNIQUE INDEX % ON \"_User\" (((\"authData\"->'anonymous')->>'id')) "
+     "WHERE (((\"authData\"->'anonymous')->>'id') IS NOT NULL)"},
+    {"_User", "", "_email_verify_token",
+     "INDEX % ON \"_User\" (\"_email_verify_token\")"},
+    {"_User", "", "_perishable_token",
+     "INDEX % ON \"_User\" (\"_perishable_token\")"},
+    {"_Role", "name", "_Role_unique_name", "UNIQUE INDEX % ON \"_Role\" (\"name\")"},
+};
+
+/* Create the indexes of field of class cls ("" for the table itself). */
 static int
-pg_relation_exists(pg_conn_t *c, const char *name, perr_t *err)
+pg_make_indexes(pg_conn_t *c, const char *cls, const char *field, perr_t *err)
 {
-    pg_params_t p = {0};
-    sbuf_t sql, quoted;
-    PGresult *res;
-    int exists;
+    for (size_t i = 0; i < sizeof(pg_indexes) / sizeof(pg_indexes[0]); i++) {
+        const char *def = pg_indexes[i].definition;
+        const char *mark = strchr(def, '%');
+        sbuf_t sql;
 
-    sbuf_init(&sql);
-    sbuf_init(&quoted);
-    sbuf_append_ident(&quoted, name);
-    sbuf_append(&sql, "SELECT to_regclass(");
-    pg_bind(&p, &sql, quoted.data, "::text) IS NOT NULL");
-    res = pg_exec(c, sql.data, &p, "looking up a table", err);
-    sbuf_cleanup(&sql);
-    sbuf_cleanup(&quoted);
-    pg_params_cleanup(&p);
-    if (res == NULL)
-        return -1;
-    exists = PQgetvalue(res, 0, 0)[0] == 't';
-    PQclear(res);
-    return exists;
-}
-
-/* The unique constraints parse-server keeps, under its names, so that two
- * concurrent sign-ups cannot both take a name; plus the case-insensitive
- * lookup indexes it makes for _User. */
-static int
-pg_unique_field(pg_conn_t *c, const char *cls, const char *field, perr_t *err)
-{
-    bool user = strcmp(cls, "_User") == 0;
-    sbuf_t name, sql;
-    int exists;
-
-    if (!((user && (!strcmp(field, "username") || !strcmp(field, "email"))) ||
-          (!strcmp(cls, "_Role") && !strcmp(field, "name"))))
-        return 0;
-    sbuf_init(&name);
-    sbuf_printf(&name, "%s_unique_%s", cls, field);
-    exists = pg_relation_exists(c, name.data, err);
-    if (exists < 0) {
-        sbuf_cleanup(&name);
-        return -1;
-    }
-    sbuf_init(&sql);
-    if (!exists) {
-        sbuf_append(&sql, "ALTER TABLE ");
-        sbuf_append_ident(&sql, cls);
-        sbuf_append(&sql, " ADD CONSTRAINT ");
-        sbuf_append_ident(&sql, name.data);
-        sbuf_append(&sql, " UNIQUE (");
-        sbuf_append_ident(&sql, field);
-        sbuf_append(&sql, ")");
-        if (pg_ddl(c, &sql, err)) {
-            sbuf_cleanup(&name);
-            return -1;
-        }
+        if (strcmp(pg_indexes[i].cls, cls) || strcmp(pg_indexes[i].field, field))
+            continue;
         sbuf_init(&sql);
+        sbuf_append(&sql, "CREATE ");
+        sbuf_append_len(&sql, def, (size_t)(mark - def));
+        sbuf_append(&sql, "IF NOT EXISTS ");
+        sbuf_append_ident(&sql, pg_indexes[i].name);
+        sbuf_append(&sql, mark + 1);
+        if (pg_ddl(c, &sql, err))
+            return -1;
     }
-    sbuf_cleanup(&name);
-    if (!user)
-        return 0;
-    sbuf_init(&name);
-    sbuf_printf(&name, "case_insensitive_%s", field);
-    sbuf_append(&sql, "CREATE INDEX IF NOT EXISTS ");
-    sbuf_append_ident(&sql, name.data);
-    sbuf_append(&sql, " ON ");
-    sbuf_append_ident(&sql, cls);
-    sbuf_append(&sql, " (lower(");
-    sbuf_append_ident(&sql, field);
-    sbuf_append(&sql, ") varchar_pattern_ops)");
-    sbuf_cleanup(&name);
-    return pg_ddl(c, &sql, err);
+    return 0;
 }
 
 static void
@@ -1054,7 +1109,7 @@ pg_add_column(pg_conn_t *c, const char *cls_name, const schema_field_t *f,
     sbuf_printf(&sql, " %s", pg_column_type(f->type));
     if (pg_ddl(c, &sql, err))
         return -1;
-    return pg_unique_field(c, cls_name, f->name, err);
+    return pg_make_indexes(c, cls_name, f->name, err);
 }
 
 static int
@@ -2300,14 +2355,15 @@ pg_where_node(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         sbuf_append(sql, n->kind == QN_AND ? "TRUE" : "FALSE");
         return;
     }
-    /* $nor: no branch may hold; a branch that is NULL does not hold. */
-    sbuf_append(sql, n->kind == QN_NOR ? "NOT COALESCE((" : "(");
+    /* $nor is SQL's NOT, so an object missing a key a branch tests is
+     * left out, as parse-server on PostgreSQL answers. */
+    sbuf_append(sql, n->kind == QN_NOR ? "NOT (" : "(");
     for (size_t i = 0; i < n->nkids; i++) {
         if (i)
             sbuf_append(sql, joiner);
         pg_where_node(w, sql, cls, n->kids[i]);
     }
-    sbuf_append(sql, n->kind == QN_NOR ? "), FALSE)" : ")");
+    sbuf_append(sql, ")");
 }
 
 /* " AND (the caller may read the row)". */
@@ -2904,6 +2960,7 @@ static const storage_ops_t pg_ops = {
     .commit = pg_tx_commit,
     .rollback = pg_tx_rollback,
     .watch = pg_watch,
+    .load_class = pg_load_class,
 };
 
 storage_t *

@@ -42,9 +42,13 @@ typedef struct {
     sqlite3_stmt *stmt;
 } stmt_slot_t;
 
-/* One thread's connection and its statement cache. */
+/* One thread's connection and its statement cache. depth counts the
+ * transactions open on it: the outermost is BEGIN IMMEDIATE, inner ones
+ * are savepoints, so an operation that needs a transaction works the same
+ * inside a batch transaction. */
 typedef struct {
     sqlite3 *db;
+    int depth;
     stmt_slot_t slots[STMT_CACHE_SIZE];
     size_t next_evict;
 } sq_conn_t;
@@ -54,7 +58,8 @@ typedef struct {
     /* Writers take this before SQLite's own write lock: one writer at a
      * time either way, but waiting here is a fair queue instead of
      * SQLite's busy handler, which sleeps in growing steps and can starve
-     * one writer for seconds under steady write load. */
+     * one writer for seconds under steady write load. Recursive, as a
+     * batch transaction holds it across the writes it makes. */
     pthread_mutex_t write_lock;
     char *path;
     pthread_key_t conn_key;
@@ -383,11 +388,57 @@ sq_run(sq_conn_t *c, const char *sql, perr_t *err)
     return 0;
 }
 
+static int
+sq_begin(sq_conn_t *c, perr_t *err)
+{
+    char sql[48];
+
+    if (c->depth == 0)
+        snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE");
+    else
+        snprintf(sql, sizeof(sql), "SAVEPOINT parsec_%d", c->depth);
+    if (sq_exec(c->db, sql))
+        return perr_set(err, PERR_SERVICE_UNAVAILABLE,
+                        "The database is busy; try again.");
+    c->depth++;
+    return 0;
+}
+
+/* Commit the innermost transaction; on failure it is rolled back. */
+static int
+sq_commit(sq_conn_t *c, perr_t *err)
+{
+    char sql[48];
+
+    c->depth--;
+    if (c->depth == 0)
+        snprintf(sql, sizeof(sql), "COMMIT");
+    else
+        snprintf(sql, sizeof(sql), "RELEASE parsec_%d", c->depth);
+    if (sq_exec(c->db, sql) == 0)
+        return 0;
+    sq_fail(c, "committing", err);
+    if (c->depth == 0 && !sqlite3_get_autocommit(c->db))
+        sq_exec(c->db, "ROLLBACK");
+    return -1;
+}
+
 static void
 sq_rollback(sq_conn_t *c)
 {
-    if (!sqlite3_get_autocommit(c->db))
-        sq_exec(c->db, "ROLLBACK");
+    char sql[96];
+
+    if (c->depth == 0)
+        return;
+    c->depth--;
+    if (c->depth == 0) {
+        if (!sqlite3_get_autocommit(c->db))
+            sq_exec(c->db, "ROLLBACK");
+        return;
+    }
+    snprintf(sql, sizeof(sql), "ROLLBACK TO parsec_%d; RELEASE parsec_%d",
+             c->depth, c->depth);
+    sq_exec(c->db, sql);
 }
 
 /* ---------------------------------------------------------- values */
@@ -514,18 +565,8 @@ sq_decode(sq_storage_t *st, sqlite3_stmt *stmt, int col,
         return json_pack("{s:s, s:s}", "__type", "Date", "iso", text);
     case PT_POINTER:
         return ptype_pointer_create(f->target ? f->target : "", text);
-    case PT_FILE: {
-        sbuf_t url;
-        json_t *file;
-
-        sbuf_init(&url);
-        sbuf_append(&url, st->base.files_url);
-        sbuf_append(&url, text);
-        file = json_pack("{s:s, s:s, s:s}", "__type", "File", "name", text,
-                         "url", url.data);
-        sbuf_cleanup(&url);
-        return file;
-    }
+    case PT_FILE:
+        return storage_file_value(&st->base, text);
     case PT_BYTES:
         return json_pack("{s:s, s:s}", "__type", "Bytes", "base64", text);
     case PT_GEOPOINT:
@@ -891,9 +932,8 @@ sq_ensure_fields_unlocked(storage_t *base, const char *name, const schema_field_
 
     if (c == NULL)
         return -1;
-    if (sq_exec(c->db, "BEGIN IMMEDIATE"))
-        return perr_set(err, PERR_SERVICE_UNAVAILABLE,
-                        "The database is busy; try again.");
+    if (sq_begin(c, err))
+        return -1;
     cls = sq_read_class(c, name, &failed, err);
     if (failed)
         goto fail;
@@ -911,15 +951,14 @@ sq_ensure_fields_unlocked(storage_t *base, const char *name, const schema_field_
     }
     if (changed && sq_write_class(c, cls, err))
         goto fail;
-    if (sq_exec(c->db, "COMMIT")) {
-        sq_fail(c, "committing a schema change", err);
-        goto fail;
-    }
+    if (sq_commit(c, err))
+        goto fail_committed;
     *out = cls;
     return 0;
 
 fail:
     sq_rollback(c);
+fail_committed:
     schema_class_release(cls);
     return -1;
 }
@@ -1087,9 +1126,8 @@ sq_update_unlocked(storage_t *base, const schema_class_t *cls, const char *id,
 
     if (c == NULL)
         return -1;
-    if (sq_exec(c->db, "BEGIN IMMEDIATE"))
-        return perr_set(err, PERR_SERVICE_UNAVAILABLE,
-                        "The database is busy; try again.");
+    if (sq_begin(c, err))
+        return -1;
     if (sq_read_object(st, c, cls, id, &current, &wperm, err))
         goto fail;
     if (!storage_perm_allows(wperm, write_ids)) {
@@ -1100,10 +1138,8 @@ sq_update_unlocked(storage_t *base, const schema_class_t *cls, const char *id,
         goto fail;
     if (sq_write_changes(c, cls, id, changes, updated_at, err))
         goto fail;
-    if (sq_exec(c->db, "COMMIT")) {
-        sq_fail(c, "committing an update", err);
-        goto fail;
-    }
+    if (sq_commit(c, err))
+        goto fail_committed;
     json_object_foreach(changes, key, v) {
         if (json_is_null(v))
             json_object_del(current, key);
@@ -1118,6 +1154,7 @@ sq_update_unlocked(storage_t *base, const schema_class_t *cls, const char *id,
 
 fail:
     sq_rollback(c);
+fail_committed:
     json_decref(current);
     json_decref(wperm);
     json_decref(changes);
@@ -1961,18 +1998,15 @@ sq_change_class(sq_storage_t *st, const char *name, sq_class_fn fn, void *ctx,
 
     if (c == NULL)
         return -1;
-    if (sq_exec(c->db, "BEGIN IMMEDIATE"))
-        return perr_set(err, PERR_SERVICE_UNAVAILABLE,
-                        "The database is busy; try again.");
+    if (sq_begin(c, err))
+        return -1;
     cls = sq_read_class(c, name, &failed, err);
     if (!failed && cls == NULL)
         perr_set(err, PERR_INVALID_CLASS_NAME, "Class %s does not exist.", name);
     if (cls == NULL || fn(c, cls, ctx, err) || sq_write_class(c, cls, err))
         goto fail;
-    if (sq_exec(c->db, "COMMIT")) {
-        sq_fail(c, "committing a schema change", err);
-        goto fail;
-    }
+    if (sq_commit(c, err))
+        goto fail_committed;
     if (out != NULL)
         *out = cls;
     else
@@ -1981,6 +2015,7 @@ sq_change_class(sq_storage_t *st, const char *name, sq_class_fn fn, void *ctx,
 
 fail:
     sq_rollback(c);
+fail_committed:
     schema_class_release(cls);
     return -1;
 }
@@ -2069,9 +2104,8 @@ sq_drop_class_unlocked(storage_t *base, const char *name, perr_t *err)
 
     if (c == NULL)
         return -1;
-    if (sq_exec(c->db, "BEGIN IMMEDIATE"))
-        return perr_set(err, PERR_SERVICE_UNAVAILABLE,
-                        "The database is busy; try again.");
+    if (sq_begin(c, err))
+        return -1;
     cls = sq_read_class(c, name, &failed, err);
     if (failed)
         goto fail;
@@ -2104,15 +2138,14 @@ sq_drop_class_unlocked(storage_t *base, const char *name, perr_t *err)
         sq_fail(c, "dropping a class", err);
         goto fail;
     }
-    if (sq_exec(c->db, "COMMIT")) {
-        sq_fail(c, "committing a class drop", err);
-        goto fail;
-    }
+    if (sq_commit(c, err))
+        goto fail_committed;
     schema_class_release(cls);
     return 0;
 
 fail:
     sq_rollback(c);
+fail_committed:
     schema_class_release(cls);
     return -1;
 }
@@ -2197,6 +2230,49 @@ SQ_LOCKED(sq_purge,
           (storage_t *base, const char *name, perr_t *err),
           (base, name, err))
 
+/* A batch transaction holds the write lock from begin to its end. */
+static int
+sq_tx_begin(storage_t *base, perr_t *err)
+{
+    sq_storage_t *st = (sq_storage_t *)base;
+    sq_conn_t *c = sq_conn(st, err);
+
+    if (c == NULL)
+        return -1;
+    pthread_mutex_lock(&st->write_lock);
+    if (sq_begin(c, err)) {
+        pthread_mutex_unlock(&st->write_lock);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+sq_tx_commit(storage_t *base, perr_t *err)
+{
+    sq_storage_t *st = (sq_storage_t *)base;
+    sq_conn_t *c = pthread_getspecific(st->conn_key);
+    int rc;
+
+    if (c == NULL || c->depth == 0)
+        return perr_set(err, PERR_INTERNAL, NULL);
+    rc = sq_commit(c, err);
+    pthread_mutex_unlock(&st->write_lock);
+    return rc;
+}
+
+static void
+sq_tx_rollback(storage_t *base)
+{
+    sq_storage_t *st = (sq_storage_t *)base;
+    sq_conn_t *c = pthread_getspecific(st->conn_key);
+
+    if (c == NULL || c->depth == 0)
+        return;
+    sq_rollback(c);
+    pthread_mutex_unlock(&st->write_lock);
+}
+
 static const storage_ops_t sq_ops = {
     .describe = sq_describe,
     .close = sq_close,
@@ -2213,6 +2289,9 @@ static const storage_ops_t sq_ops = {
     .delete_field = sq_delete_field,
     .drop_class = sq_drop_class,
     .purge = sq_purge,
+    .begin = sq_tx_begin,
+    .commit = sq_tx_commit,
+    .rollback = sq_tx_rollback,
 };
 
 storage_t *
@@ -2226,7 +2305,14 @@ storage_sqlite_open(const char *path, const char *files_url)
     st->base.files_url = strdup(files_url);
     st->path = strdup(path);
     pthread_key_create(&st->conn_key, sq_conn_destroy);
-    pthread_mutex_init(&st->write_lock, NULL);
+    {
+        pthread_mutexattr_t attr;
+
+        pthread_mutexattr_init(&attr);
+        pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+        pthread_mutex_init(&st->write_lock, &attr);
+        pthread_mutexattr_destroy(&attr);
+    }
     c = sq_conn(st, &err);
     if (c == NULL ||
         sq_exec(c->db, "CREATE TABLE IF NOT EXISTS \"_SCHEMA\" ("

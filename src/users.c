@@ -331,12 +331,68 @@ users_check_role(request_t *req, const char *id, json_t *body, perr_t *err)
     return 0;
 }
 
+/*
+ * Usernames and emails are unique regardless of case, as parse-server
+ * has them: "Alice" cannot sign up beside "alice". The unique indexes
+ * only see exact duplicates, so this asks first.
+ */
+static int
+users_check_case(request_t *req, const char *id, json_t *body,
+                 const char *field, int code, const char *msg, perr_t *err)
+{
+    json_t *v = json_object_get(body, field);
+    json_t *where, *rows = NULL, *row;
+    sbuf_t pattern;
+    size_t i;
+    int rc = 0;
+
+    if (!json_is_string(v))
+        return 0;
+    /* ^\Q...\E$ matches the text literally; a \E inside is split off. */
+    sbuf_init(&pattern);
+    sbuf_append(&pattern, "^\\Q");
+    for (const char *s = json_string_value(v); *s; s++) {
+        if (s[0] == '\\' && s[1] == 'E') {
+            sbuf_append(&pattern, "\\E\\\\E\\Q");
+            s++;
+            continue;
+        }
+        sbuf_append_len(&pattern, s, 1);
+    }
+    sbuf_append(&pattern, "\\E$");
+    where = json_pack("{s:{s:s, s:s}}", field, "$regex", pattern.data,
+                      "$options", "i");
+    sbuf_cleanup(&pattern);
+    if (storage_find_where(req->st, "_User", where, &rows, err)) {
+        json_decref(where);
+        return -1;
+    }
+    json_array_foreach(rows, i, row) {
+        const char *other = json_string_value(json_object_get(row, "objectId"));
+
+        if (id == NULL || other == NULL || strcmp(other, id) != 0) {
+            rc = perr_set_code(err, code, 400, "%s", msg);
+            break;
+        }
+    }
+    json_decref(where);
+    json_decref(rows);
+    return rc;
+}
+
 int
 users_before_write(request_t *req, const char *cls, const char *id,
                    json_t *body, perr_t *err)
 {
     if (strcmp(cls, "_User") == 0)
-        return users_check_user(req, id, body, err);
+        return users_check_user(req, id, body, err) ||
+                       users_check_case(req, id, body, "username", 202,
+                                        "Account already exists for this "
+                                        "username.", err) ||
+                       users_check_case(req, id, body, "email", 203,
+                                        "Account already exists for this "
+                                        "email address.", err)
+                   ? -1 : 0;
     if (strcmp(cls, "_Role") == 0)
         return users_check_role(req, id, body, err);
     if (strcmp(cls, "_Session") == 0 && !req->auth.master) {
