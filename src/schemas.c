@@ -47,7 +47,9 @@ schemas_public_json(const schema_class_t *cls)
     if (strcmp(cls->name, "_User") == 0)
         json_object_set_new(fields, "password", json_pack("{s:s}", "type",
                                                           "String"));
-    json_object_del(doc, "indexes");
+    /* Indexes show once any is set, as parse-server shows them. */
+    if (json_object_size(json_object_get(doc, "indexes")) == 0)
+        json_object_del(doc, "indexes");
     return doc;
 }
 
@@ -208,7 +210,9 @@ schemas_write(request_t *req, const char *name, bool creating)
     if (req->st->ops->ensure_fields(req->st, name, add, nadd, &fresh, err))
         goto done;
     schema_class_release(fresh);
-    if (req->st->ops->set_class_options(req->st, name, clp, opts, &fresh, err))
+    if (req->st->ops->set_class_options(req->st, name, clp, opts,
+                                        json_object_get(body, "indexes"),
+                                        &fresh, err))
         goto done;
     schema_cache_put(fresh);
     request_reply(req, 200, schemas_public_json(fresh));

@@ -170,3 +170,126 @@ storage_file_value(storage_t *st, const char *name)
     sbuf_cleanup(&url);
     return file;
 }
+
+/* An index may name the fixed columns or any field with a column. */
+static bool
+storage_index_field_ok(const schema_class_t *cls, const char *field)
+{
+    ptype_t t = schema_field_type(cls, field);
+
+    return t != PT_NONE && t != PT_RELATION && strcmp(field, "ACL") != 0;
+}
+
+int
+storage_index_plan(schema_class_t *cls, json_t *indexes, json_t **sql,
+                   perr_t *err)
+{
+    json_t *have, *spec, *out = json_array();
+    const char *name;
+
+    if (!json_is_object(indexes)) {
+        json_decref(out);
+        return perr_set(err, PERR_INVALID_QUERY, "indexes must be an object");
+    }
+    if (cls->extra == NULL)
+        cls->extra = json_object();
+    have = json_object_get(cls->extra, "indexes");
+    if (!json_is_object(have) || json_object_size(have) == 0) {
+        /* parse-server lists the objectId index first once any is set. */
+        have = json_pack("{s:{s:i}}", "_id_", "_id", 1);
+        json_object_set_new(cls->extra, "indexes", have);
+    }
+    json_object_foreach(indexes, name, spec) {
+        bool drop = json_is_object(spec) &&
+                    json_is_string(json_object_get(spec, "__op")) &&
+                    strcmp(json_string_value(json_object_get(spec, "__op")),
+                           "Delete") == 0;
+        const char *field;
+        json_t *dir;
+        sbuf_t stmt;
+
+        if (name[0] == '\0' || strlen(name) > 63 || strcmp(name, "_id_") == 0) {
+            perr_set(err, PERR_INVALID_QUERY, "Invalid index name %.80s.", name);
+            goto fail;
+        }
+        if (json_object_get(have, name) != NULL && !drop) {
+            perr_set(err, PERR_INVALID_QUERY, "Index %s exists, cannot update.",
+                     name);
+            goto fail;
+        }
+        if (json_object_get(have, name) == NULL && drop) {
+            perr_set(err, PERR_INVALID_QUERY,
+                     "Index %s does not exist, cannot delete.", name);
+            goto fail;
+        }
+        sbuf_init(&stmt);
+        if (drop) {
+            sbuf_append(&stmt, "DROP INDEX IF EXISTS ");
+            sbuf_append_ident(&stmt, name);
+            json_object_del(have, name);
+            json_array_append_new(out, json_string(stmt.data));
+            sbuf_cleanup(&stmt);
+            continue;
+        }
+        if (!json_is_object(spec) || json_object_size(spec) == 0) {
+            sbuf_cleanup(&stmt);
+            perr_set(err, PERR_INVALID_QUERY, "Index %s needs its fields.", name);
+            goto fail;
+        }
+        sbuf_append(&stmt, "CREATE INDEX IF NOT EXISTS ");
+        sbuf_append_ident(&stmt, name);
+        sbuf_append(&stmt, " ON ");
+        sbuf_append_ident(&stmt, cls->name);
+        sbuf_append(&stmt, " (");
+        {
+            bool first = true;
+
+            json_object_foreach(spec, field, dir) {
+                if (!storage_index_field_ok(cls, field)) {
+                    sbuf_cleanup(&stmt);
+                    perr_set(err, PERR_INVALID_QUERY,
+                             "Field %.120s does not exist, cannot add index.",
+                             field);
+                    goto fail;
+                }
+                if (!first)
+                    sbuf_append(&stmt, ", ");
+                first = false;
+                sbuf_append_ident(&stmt, field);
+            }
+        }
+        sbuf_append(&stmt, ")");
+        json_object_set(have, name, spec);
+        json_array_append_new(out, json_string(stmt.data));
+        sbuf_cleanup(&stmt);
+    }
+    *sql = out;
+    return 0;
+
+fail:
+    json_decref(out);
+    return -1;
+}
+
+json_t *
+storage_index_drop_field(schema_class_t *cls, const char *field)
+{
+    json_t *have = json_object_get(cls->extra, "indexes");
+    json_t *out = json_array(), *spec;
+    const char *name;
+    void *tmp;
+
+    json_object_foreach_safe(have, tmp, name, spec) {
+        sbuf_t stmt;
+
+        if (!json_is_object(spec) || json_object_get(spec, field) == NULL)
+            continue;
+        sbuf_init(&stmt);
+        sbuf_append(&stmt, "DROP INDEX IF EXISTS ");
+        sbuf_append_ident(&stmt, name);
+        json_array_append_new(out, json_string(stmt.data));
+        sbuf_cleanup(&stmt);
+        json_object_del(have, name);
+    }
+    return out;
+}

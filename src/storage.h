@@ -95,9 +95,12 @@ typedef struct {
 
     /* Replace the class-level permissions (clp, unless NULL) and the
      * options of fields (opts maps field -> {required, defaultValue} or
-     * null, unless NULL) of an existing class; *out as ensure_fields. */
+     * null, unless NULL) of an existing class, and add or drop its
+     * indexes (indexes as the schemas API sends them, unless NULL; see
+     * storage_index_plan); *out as ensure_fields. */
     int (*set_class_options)(storage_t *st, const char *name, json_t *clp,
-                             json_t *opts, schema_class_t **out, perr_t *err);
+                             json_t *opts, json_t *indexes,
+                             schema_class_t **out, perr_t *err);
 
     /* Remove a field and its data (255 when the class lacks it). */
     int (*delete_field)(storage_t *st, const char *name, const char *field,
@@ -167,6 +170,20 @@ int storage_acl_split(json_t *acl, json_t **rperm, json_t **wperm,
 /* Rebuild the ACL object from permission arrays (either may be NULL).
  * Returns NULL when both are NULL. */
 json_t *storage_acl_join(json_t *rperm, json_t *wperm);
+
+/*
+ * Apply a schemas API "indexes" object ({"name": {"field": 1, ...}} to
+ * add, {"name": {"__op": "Delete"}} to drop) to cls->extra's "indexes",
+ * with parse-server's checks (102 for an index that exists or does not,
+ * or a field the class lacks). *sql receives a new array of the CREATE
+ * and DROP INDEX statements to run, which both engines accept.
+ */
+int storage_index_plan(schema_class_t *cls, json_t *indexes, json_t **sql,
+                       perr_t *err);
+
+/* Forget the indexes of cls that use field, which is being removed; a
+ * new array of the DROP INDEX statements to run first. */
+json_t *storage_index_drop_field(schema_class_t *cls, const char *field);
 
 /* A new File value for a stored file name, with its URL. */
 json_t *storage_file_value(storage_t *st, const char *name);

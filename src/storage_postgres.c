@@ -2644,6 +2644,7 @@ fail_committed:
 typedef struct {
     json_t *clp;
     json_t *opts;
+    json_t *indexes;
 } pg_options_t;
 
 static int
@@ -2659,14 +2660,29 @@ pg_apply_options(pg_conn_t *c, schema_class_t *cls, void *ctx, perr_t *err)
     }
     json_object_foreach(o->opts, field, v)
         schema_field_set_opts(cls, field, json_is_null(v) ? NULL : v);
+    if (o->indexes != NULL) {
+        json_t *plan, *stmt;
+        size_t i;
+
+        if (storage_index_plan(cls, o->indexes, &plan, err))
+            return -1;
+        json_array_foreach(plan, i, stmt) {
+            if (pg_simple(c, json_string_value(stmt), err)) {
+                json_decref(plan);
+                return -1;
+            }
+        }
+        json_decref(plan);
+    }
     return 0;
 }
 
 static int
 pg_set_class_options(storage_t *base, const char *name, json_t *clp,
-                     json_t *opts, schema_class_t **out, perr_t *err)
+                     json_t *opts, json_t *indexes, schema_class_t **out,
+                     perr_t *err)
 {
-    pg_options_t o = {clp, opts};
+    pg_options_t o = {clp, opts, indexes};
 
     return pg_change_class((pg_storage_t *)base, name, pg_apply_options, &o,
                            out, err);
@@ -2682,6 +2698,18 @@ pg_drop_field(pg_conn_t *c, schema_class_t *cls, void *ctx, perr_t *err)
     if (f == NULL)
         return perr_set_code(err, 255, 400,
                              "Field %s does not exist, cannot delete.", field);
+    {
+        json_t *drops = storage_index_drop_field(cls, field), *stmt;
+        size_t i;
+
+        json_array_foreach(drops, i, stmt) {
+            if (pg_simple(c, json_string_value(stmt), err)) {
+                json_decref(drops);
+                return -1;
+            }
+        }
+        json_decref(drops);
+    }
     sbuf_init(&sql);
     if (f->type == PT_RELATION) {
         sbuf_t join;

@@ -2023,6 +2023,7 @@ fail_committed:
 typedef struct {
     json_t *clp;
     json_t *opts;
+    json_t *indexes;
 } sq_options_t;
 
 static int
@@ -2038,14 +2039,29 @@ sq_apply_options(sq_conn_t *c, schema_class_t *cls, void *ctx, perr_t *err)
     }
     json_object_foreach(o->opts, field, v)
         schema_field_set_opts(cls, field, json_is_null(v) ? NULL : v);
+    if (o->indexes != NULL) {
+        json_t *plan, *stmt;
+        size_t i;
+
+        if (storage_index_plan(cls, o->indexes, &plan, err))
+            return -1;
+        json_array_foreach(plan, i, stmt) {
+            if (sq_run(c, json_string_value(stmt), err)) {
+                json_decref(plan);
+                return -1;
+            }
+        }
+        json_decref(plan);
+    }
     return 0;
 }
 
 static int
 sq_set_class_options_unlocked(storage_t *base, const char *name, json_t *clp,
-                     json_t *opts, schema_class_t **out, perr_t *err)
+                     json_t *opts, json_t *indexes, schema_class_t **out,
+                     perr_t *err)
 {
-    sq_options_t o = {clp, opts};
+    sq_options_t o = {clp, opts, indexes};
 
     return sq_change_class((sq_storage_t *)base, name, sq_apply_options, &o,
                            out, err);
@@ -2062,6 +2078,18 @@ sq_drop_field(sq_conn_t *c, schema_class_t *cls, void *ctx, perr_t *err)
     if (f == NULL)
         return perr_set_code(err, 255, 400,
                              "Field %s does not exist, cannot delete.", field);
+    {
+        json_t *drops = storage_index_drop_field(cls, field), *stmt;
+        size_t i;
+
+        json_array_foreach(drops, i, stmt) {
+            if (sq_run(c, json_string_value(stmt), err)) {
+                json_decref(drops);
+                return -1;
+            }
+        }
+        json_decref(drops);
+    }
     sbuf_init(&sql);
     if (f->type == PT_RELATION) {
         sbuf_t join;
@@ -2214,8 +2242,8 @@ SQ_LOCKED(sq_relation_change,
 
 SQ_LOCKED(sq_set_class_options,
           (storage_t *base, const char *name, json_t *clp, json_t *opts,
-           schema_class_t **out, perr_t *err),
-          (base, name, clp, opts, out, err))
+           json_t *indexes, schema_class_t **out, perr_t *err),
+          (base, name, clp, opts, indexes, out, err))
 
 SQ_LOCKED(sq_delete_field,
           (storage_t *base, const char *name, const char *field,
