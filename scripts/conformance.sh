@@ -5,6 +5,8 @@
 # the server and checks it exited cleanly (0, which also means no sanitizer
 # report in a sanitizer build).
 # Usage: scripts/conformance.sh PARSEC_BIN [PORT]
+# The server uses a fresh SQLite file, or CONFORMANCE_DATABASE_URI when set
+# (e.g. a new, empty PostgreSQL database from scripts/pg.sh newdb).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,7 +46,7 @@ cat >"$db/config.json" <<JSON
 JSON
 "$bin" "$db/config.json" --appId app --masterKey master --restAPIKey rest \
   --javascriptKey js --allowClientClassCreation true --host 127.0.0.1 \
-  --port "$port" --databaseURI "$db/conformance.sqlite" >"$db/server.log" 2>&1 &
+  --port "$port" --databaseURI "${CONFORMANCE_DATABASE_URI:-$db/conformance.sqlite}" >"$db/server.log" 2>&1 &
 pid=$!
 
 up=0

@@ -5,8 +5,11 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev
-            libsqlite3-dev libpcre2-dev libcrypt-dev libcurl4-openssl-dev)
-test_pkgs=(nodejs npm curl)
+            libsqlite3-dev libpcre2-dev libcrypt-dev libcurl4-openssl-dev
+            libpq-dev)
+# postgresql: the server (and psql) for the scratch cluster the suites also
+# run against (scripts/pg.sh).
+test_pkgs=(nodejs npm curl postgresql)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "test" ]; then

@@ -20,8 +20,13 @@
 //
 // TARGET_KIND selects the expectations where ERRORS.md records a deliberate
 // difference between parsec (the seed's code) and parse-server 9.x.
+//
+// With PARSEC_TEST_PG_URI (a PostgreSQL superuser URI, e.g.
+// postgres://postgres@127.0.0.1:13450/postgres, see scripts/pg.sh) the parsec
+// servers run on PostgreSQL instead: each gets a brand-new database, created
+// with psql and dropped when this test file's process exits.
 
-const { spawn } = require('node:child_process');
+const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -41,6 +46,11 @@ const PARSEC_BIN = process.env.PARSEC_BIN
   : path.resolve(__dirname, '../../build/parsec');
 const PARSE_SERVER_CLI = process.env.PARSE_SERVER_CLI ? path.resolve(process.env.PARSE_SERVER_CLI) : null;
 const TARGET_DATABASE_URI = process.env.TARGET_DATABASE_URI || null;
+const PG_URI = process.env.PARSEC_TEST_PG_URI || null;
+// The storage engine of the parsec servers this run spawns ('sqlite' or
+// 'postgres'); null against parse-server.  Tests of one engine's own rules
+// skip on the other.
+const PARSEC_ENGINE = IS_PARSEC ? (PG_URI ? 'postgres' : 'sqlite') : null;
 const PORT_BASE = Number(process.env.PARSEC_PORT_BASE || 14010);
 const PORT_SPAN = 40;
 if (!(Number.isInteger(PORT_BASE) && PORT_BASE >= 1024 && PORT_BASE + PORT_SPAN - 1 <= 65535)) {
@@ -152,9 +162,46 @@ function makeTempDir() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'parsec-bb-'));
 }
 
-// A database URI for a fresh spawned server.
+// Runs SQL on the PG_URI server with psql (synchronously: freshDatabaseURI
+// is called from plain expressions).  One -c per statement, as CREATE and
+// DROP DATABASE refuse to run inside the transaction a multi-statement -c is.
+function psql(statements) {
+  const u = new URL(PG_URI);
+  const args = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', u.hostname, '-p', u.port || '5432',
+    '-U', decodeURIComponent(u.username) || 'postgres', '-d', u.pathname.slice(1) || 'postgres'];
+  for (const sql of statements) args.push('-c', sql);
+  const env = { ...process.env };
+  if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
+  execFileSync('psql', args, { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 60000 });
+}
+
+// Databases this process created; dropped at exit, after killChildren (an
+// earlier 'exit' listener) has stopped any server still using them.  FORCE
+// ends sessions a server left behind.
+const pgDatabases = [];
+process.on('exit', () => {
+  if (pgDatabases.length === 0) return;
+  try {
+    psql(pgDatabases.map(db => `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
+  } catch (err) {
+    process.stderr.write(`harness: could not drop ${pgDatabases.join(' ')}: ${err.stderr || err.message}\n`);
+  }
+});
+
+let pgDatabaseCounter = 0;
+// A database URI for a fresh spawned server: a new SQLite file in dir, or a
+// new PostgreSQL database with PARSEC_TEST_PG_URI.
 function freshDatabaseURI(dir) {
-  return IS_PARSEC ? path.join(dir, 'db.sqlite') : TARGET_DATABASE_URI;
+  if (!IS_PARSEC) return TARGET_DATABASE_URI;
+  if (PARSEC_ENGINE === 'sqlite') return path.join(dir, 'db.sqlite');
+  // Unique per process and call; the random part keeps a reused pid from
+  // meeting a database a killed run left behind.
+  const name = `parsec_bb_${process.pid}_${++pgDatabaseCounter}_${randomId(6).toLowerCase()}`;
+  psql([`CREATE DATABASE ${name}`]);
+  pgDatabases.push(name);
+  const u = new URL(PG_URI);
+  u.pathname = `/${name}`;
+  return u.toString();
 }
 
 // Spawns a process with output going to a log file; returns {child, exited}.
@@ -593,6 +640,7 @@ module.exports = {
   PARSEC_BIN,
   PARSE_SERVER_CLI,
   TARGET_DATABASE_URI,
+  PARSEC_ENGINE,
   HOST,
   APP_ID,
   MASTER_KEY,
@@ -612,6 +660,7 @@ module.exports = {
   canSpawn,
   makeTempDir,
   freshDatabaseURI,
+  psql,
   spawnLogged,
   runToExit,
   waitHealthy,
