@@ -293,3 +293,87 @@ storage_index_drop_field(schema_class_t *cls, const char *field)
     }
     return out;
 }
+
+int
+storage_check_field(const schema_class_t *cls, const schema_field_t *want,
+                    bool *missing, perr_t *err)
+{
+    const schema_field_t *have = schema_field_find(cls, want->name);
+
+    *missing = false;
+    if (have != NULL) {
+        if (have->type != want->type ||
+            ((want->type == PT_POINTER || want->type == PT_RELATION) &&
+             strcmp(have->target ? have->target : "",
+                    want->target ? want->target : "")))
+            return perr_set(err, PERR_INCORRECT_TYPE,
+                            "schema mismatch for %s.%s; expected %s but got %s",
+                            cls->name, want->name, ptype_name(have->type),
+                            ptype_name(want->type));
+        return 0;
+    }
+    if (want->type == PT_GEOPOINT) {
+        for (size_t i = 0; i < cls->nfields; i++) {
+            if (cls->fields[i].type == PT_GEOPOINT)
+                return perr_set(err, PERR_INCORRECT_TYPE,
+                                "currently, only one GeoPoint field may exist "
+                                "in an object. Adding %s when %s already "
+                                "exists.", want->name, cls->fields[i].name);
+        }
+    }
+    *missing = true;
+    return 0;
+}
+
+int
+storage_options_plan(schema_class_t *cls, json_t *clp, json_t *opts,
+                     json_t *indexes, json_t **sql, perr_t *err)
+{
+    const char *field;
+    json_t *v;
+
+    if (clp != NULL) {
+        json_decref(cls->clp);
+        cls->clp = json_deep_copy(clp);
+    }
+    json_object_foreach(opts, field, v)
+        schema_field_set_opts(cls, field, json_is_null(v) ? NULL : v);
+    if (indexes != NULL)
+        return storage_index_plan(cls, indexes, sql, err);
+    *sql = json_array();
+    return 0;
+}
+
+int
+storage_drop_field_plan(schema_class_t *cls, const char *field, json_t **sql,
+                        perr_t *err)
+{
+    const schema_field_t *f = schema_field_find(cls, field);
+    json_t *out;
+    sbuf_t stmt;
+
+    if (f == NULL)
+        return perr_set_code(err, 255, 400,
+                             "Field %s does not exist, cannot delete.", field);
+    out = storage_index_drop_field(cls, field);
+    sbuf_init(&stmt);
+    if (f->type == PT_RELATION) {
+        sbuf_t join;
+
+        sbuf_init(&join);
+        sbuf_printf(&join, "_Join:%s:%s", field, cls->name);
+        sbuf_append(&stmt, "DROP TABLE IF EXISTS ");
+        sbuf_append_ident(&stmt, join.data);
+        sbuf_cleanup(&join);
+    } else {
+        sbuf_append(&stmt, "ALTER TABLE ");
+        sbuf_append_ident(&stmt, cls->name);
+        sbuf_append(&stmt, " DROP COLUMN ");
+        sbuf_append_ident(&stmt, field);
+    }
+    json_array_append_new(out, json_string(stmt.data));
+    sbuf_cleanup(&stmt);
+    schema_field_remove(cls, field);
+    *sql = out;
+    return 0;
+}

@@ -181,6 +181,30 @@ json_t *storage_acl_join(json_t *rperm, json_t *wperm);
 int storage_index_plan(schema_class_t *cls, json_t *indexes, json_t **sql,
                        perr_t *err);
 
+/*
+ * Check a wanted field against a class being changed: 111 for a field
+ * that exists with another type or target, or a second GeoPoint. *missing
+ * tells whether the engine must add it.
+ */
+int storage_check_field(const schema_class_t *cls, const schema_field_t *want,
+                        bool *missing, perr_t *err);
+
+/*
+ * Apply set_class_options' clp, opts and indexes (each may be NULL) to a
+ * class being changed; *sql receives a new array of the statements the
+ * engine must run (index changes).
+ */
+int storage_options_plan(schema_class_t *cls, json_t *clp, json_t *opts,
+                         json_t *indexes, json_t **sql, perr_t *err);
+
+/*
+ * Remove field from a class being changed (255 when it has none); *sql
+ * receives a new array of the statements that drop its indexes and its
+ * column or relation table.
+ */
+int storage_drop_field_plan(schema_class_t *cls, const char *field,
+                            json_t **sql, perr_t *err);
+
 /* Forget the indexes of cls that use field, which is being removed; a
  * new array of the DROP INDEX statements to run first. */
 json_t *storage_index_drop_field(schema_class_t *cls, const char *field);

@@ -1142,27 +1142,12 @@ static int
 pg_merge_field(pg_conn_t *c, schema_class_t *cls, const schema_field_t *w,
                int *changed, perr_t *err)
 {
-    const schema_field_t *have = schema_field_find(cls, w->name);
+    bool missing;
 
-    if (have != NULL) {
-        if (have->type != w->type ||
-            ((w->type == PT_POINTER || w->type == PT_RELATION) &&
-             strcmp(have->target ? have->target : "", w->target ? w->target : "")))
-            return perr_set(err, PERR_INCORRECT_TYPE,
-                            "schema mismatch for %s.%s; expected %s but got %s",
-                            cls->name, w->name, ptype_name(have->type),
-                            ptype_name(w->type));
+    if (storage_check_field(cls, w, &missing, err))
+        return -1;
+    if (!missing)
         return 0;
-    }
-    if (w->type == PT_GEOPOINT) {
-        for (size_t i = 0; i < cls->nfields; i++) {
-            if (cls->fields[i].type == PT_GEOPOINT)
-                return perr_set(err, PERR_INCORRECT_TYPE,
-                                "currently, only one GeoPoint field may exist "
-                                "in an object. Adding %s when %s already "
-                                "exists.", w->name, cls->fields[i].name);
-        }
-    }
     if (pg_add_column(c, cls->name, w, err))
         return -1;
     schema_field_add(cls, w->name, w->type, w->target);
@@ -2105,6 +2090,44 @@ pg_where_missing(sbuf_t *sql, const qnode_t *n)
     sbuf_append(sql, match ? "TRUE" : "FALSE");
 }
 
+/* $in / $nin on a field: its values (as a column of type t, or as jsonb)
+ * listed; a null in the list stands for a missing value. */
+static void
+pg_where_in(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
+            const qnode_t *n, ptype_t t, bool jsonb)
+{
+    bool in = n->op == QOP_IN;
+    bool has_null = pg_list_has_null(n->value);
+    sbuf_t list;
+
+    sbuf_init(&list);
+    if (pg_bind_list(w, &list, t, n->value, jsonb) == 0) {
+        if (has_null) {
+            pg_field_expr(w, sql, cls, n->field);
+            sbuf_append(sql, in ? " IS NULL" : " IS NOT NULL");
+        } else {
+            sbuf_append(sql, in ? "FALSE" : "TRUE");
+        }
+    } else if (in) {
+        pg_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, " IN (");
+        sbuf_append(sql, list.data);
+        sbuf_append(sql, ")");
+        if (has_null) {
+            sbuf_append(sql, " OR ");
+            pg_field_expr(w, sql, cls, n->field);
+            sbuf_append(sql, " IS NULL");
+        }
+    } else {
+        sbuf_append(sql, "COALESCE(");
+        pg_field_expr(w, sql, cls, n->field);
+        sbuf_append(sql, " NOT IN (");
+        sbuf_append(sql, list.data);
+        sbuf_append(sql, has_null ? "), FALSE)" : "), TRUE)");
+    }
+    sbuf_cleanup(&list);
+}
+
 /* A comparison on a path into an Object: jsonb against jsonb, values of
  * different kinds never ordered against each other. */
 static void
@@ -2141,38 +2164,9 @@ pg_where_json(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         pg_bind_jsonb(w->p, sql, v);
         return;
     case QOP_IN:
-    case QOP_NIN: {
-        sbuf_t list;
-        bool has_null = pg_list_has_null(v);
-
-        sbuf_init(&list);
-        if (pg_bind_list(w, &list, PT_NONE, v, true) == 0) {
-            if (has_null) {
-                pg_field_expr(w, sql, cls, n->field);
-                sbuf_append(sql, n->op == QOP_IN ? " IS NULL" : " IS NOT NULL");
-            } else {
-                sbuf_append(sql, n->op == QOP_IN ? "FALSE" : "TRUE");
-            }
-        } else {
-            sbuf_append(sql, n->op == QOP_IN ? "(" : "COALESCE(");
-            pg_field_expr(w, sql, cls, n->field);
-            sbuf_append(sql, n->op == QOP_IN ? " IN (" : " NOT IN (");
-            sbuf_append(sql, list.data);
-            if (n->op == QOP_IN) {
-                sbuf_append(sql, ")");
-                if (has_null) {
-                    sbuf_append(sql, " OR ");
-                    pg_field_expr(w, sql, cls, n->field);
-                    sbuf_append(sql, " IS NULL");
-                }
-                sbuf_append(sql, ")");
-            } else {
-                sbuf_append(sql, has_null ? "), FALSE)" : "), TRUE)");
-            }
-        }
-        sbuf_cleanup(&list);
+    case QOP_NIN:
+        pg_where_in(w, sql, cls, n, PT_NONE, true);
         return;
-    }
     case QOP_EXISTS:
         pg_field_expr(w, sql, cls, n->field);
         sbuf_append(sql, json_is_true(v) ? " IS NOT NULL" : " IS NULL");
@@ -2255,38 +2249,9 @@ pg_where_column(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         pg_bind_take(w->p, sql, text, jsonb ? "::jsonb" : NULL);
         return;
     case QOP_IN:
-    case QOP_NIN: {
-        bool has_null = pg_list_has_null(v);
-        sbuf_t list;
-
-        sbuf_init(&list);
-        if (pg_bind_list(w, &list, t, v, jsonb) == 0) {
-            if (has_null) {
-                pg_field_expr(w, sql, cls, n->field);
-                sbuf_append(sql, n->op == QOP_IN ? " IS NULL" : " IS NOT NULL");
-            } else {
-                sbuf_append(sql, n->op == QOP_IN ? "FALSE" : "TRUE");
-            }
-        } else if (n->op == QOP_IN) {
-            pg_field_expr(w, sql, cls, n->field);
-            sbuf_append(sql, " IN (");
-            sbuf_append(sql, list.data);
-            sbuf_append(sql, ")");
-            if (has_null) {
-                sbuf_append(sql, " OR ");
-                pg_field_expr(w, sql, cls, n->field);
-                sbuf_append(sql, " IS NULL");
-            }
-        } else {
-            sbuf_append(sql, "COALESCE(");
-            pg_field_expr(w, sql, cls, n->field);
-            sbuf_append(sql, " NOT IN (");
-            sbuf_append(sql, list.data);
-            sbuf_append(sql, has_null ? "), FALSE)" : "), TRUE)");
-        }
-        sbuf_cleanup(&list);
+    case QOP_NIN:
+        pg_where_in(w, sql, cls, n, t, jsonb);
         return;
-    }
     default:
         /* $all and $containedBy only match arrays. */
         sbuf_append(sql, "FALSE");
@@ -2647,34 +2612,31 @@ typedef struct {
     json_t *indexes;
 } pg_options_t;
 
+/* Run each statement of a plan from storage.c, then free it. */
+static int
+pg_run_plan(pg_conn_t *c, json_t *plan, perr_t *err)
+{
+    json_t *stmt;
+    size_t i;
+    int rc = 0;
+
+    json_array_foreach(plan, i, stmt) {
+        if ((rc = pg_simple(c, json_string_value(stmt), err)) != 0)
+            break;
+    }
+    json_decref(plan);
+    return rc;
+}
+
 static int
 pg_apply_options(pg_conn_t *c, schema_class_t *cls, void *ctx, perr_t *err)
 {
     pg_options_t *o = ctx;
-    const char *field;
-    json_t *v;
+    json_t *plan;
 
-    if (o->clp != NULL) {
-        json_decref(cls->clp);
-        cls->clp = json_deep_copy(o->clp);
-    }
-    json_object_foreach(o->opts, field, v)
-        schema_field_set_opts(cls, field, json_is_null(v) ? NULL : v);
-    if (o->indexes != NULL) {
-        json_t *plan, *stmt;
-        size_t i;
-
-        if (storage_index_plan(cls, o->indexes, &plan, err))
-            return -1;
-        json_array_foreach(plan, i, stmt) {
-            if (pg_simple(c, json_string_value(stmt), err)) {
-                json_decref(plan);
-                return -1;
-            }
-        }
-        json_decref(plan);
-    }
-    return 0;
+    if (storage_options_plan(cls, o->clp, o->opts, o->indexes, &plan, err))
+        return -1;
+    return pg_run_plan(c, plan, err);
 }
 
 static int
@@ -2691,44 +2653,11 @@ pg_set_class_options(storage_t *base, const char *name, json_t *clp,
 static int
 pg_drop_field(pg_conn_t *c, schema_class_t *cls, void *ctx, perr_t *err)
 {
-    const char *field = ctx;
-    const schema_field_t *f = schema_field_find(cls, field);
-    sbuf_t sql;
+    json_t *plan;
 
-    if (f == NULL)
-        return perr_set_code(err, 255, 400,
-                             "Field %s does not exist, cannot delete.", field);
-    {
-        json_t *drops = storage_index_drop_field(cls, field), *stmt;
-        size_t i;
-
-        json_array_foreach(drops, i, stmt) {
-            if (pg_simple(c, json_string_value(stmt), err)) {
-                json_decref(drops);
-                return -1;
-            }
-        }
-        json_decref(drops);
-    }
-    sbuf_init(&sql);
-    if (f->type == PT_RELATION) {
-        sbuf_t join;
-
-        sbuf_init(&join);
-        pg_join_name(&join, field, cls->name);
-        sbuf_append(&sql, "DROP TABLE IF EXISTS ");
-        sbuf_append_ident(&sql, join.data);
-        sbuf_cleanup(&join);
-    } else {
-        sbuf_append(&sql, "ALTER TABLE ");
-        sbuf_append_ident(&sql, cls->name);
-        sbuf_append(&sql, " DROP COLUMN IF EXISTS ");
-        sbuf_append_ident(&sql, field);
-    }
-    if (pg_ddl(c, &sql, err))
+    if (storage_drop_field_plan(cls, ctx, &plan, err))
         return -1;
-    schema_field_remove(cls, field);
-    return 0;
+    return pg_run_plan(c, plan, err);
 }
 
 static int

@@ -826,7 +826,6 @@ sq_write_class(sq_conn_t *c, const schema_class_t *cls, perr_t *err)
     return 0;
 }
 
-/* Check one wanted field against the class; add it when missing. */
 /*
  * SQLite compares table and column names without regard to case, so two
  * names that differ only in case would share a table or a column. Such a
@@ -887,34 +886,19 @@ sq_check_field_collision(const schema_class_t *cls, const char *name,
     return 0;
 }
 
+/* Check one wanted field against the class; add it when missing. */
 static int
 sq_merge_field(sq_conn_t *c, schema_class_t *cls, const schema_field_t *w,
                int *changed, perr_t *err)
 {
-    const schema_field_t *have = schema_field_find(cls, w->name);
+    bool missing;
 
-    if (have != NULL) {
-        if (have->type != w->type ||
-            ((w->type == PT_POINTER || w->type == PT_RELATION) &&
-             strcmp(have->target ? have->target : "", w->target ? w->target : "")))
-            return perr_set(err, PERR_INCORRECT_TYPE,
-                            "schema mismatch for %s.%s; expected %s but got %s",
-                            cls->name, w->name, ptype_name(have->type),
-                            ptype_name(w->type));
-        return 0;
-    }
-    if (sq_check_field_collision(cls, w->name, err))
+    if (storage_check_field(cls, w, &missing, err))
         return -1;
-    if (w->type == PT_GEOPOINT) {
-        for (size_t i = 0; i < cls->nfields; i++) {
-            if (cls->fields[i].type == PT_GEOPOINT)
-                return perr_set(err, PERR_INCORRECT_TYPE,
-                                "currently, only one GeoPoint field may exist "
-                                "in an object. Adding %s when %s already "
-                                "exists.", w->name, cls->fields[i].name);
-        }
-    }
-    if (sq_add_column(c, cls->name, w, err))
+    if (!missing)
+        return 0;
+    if (sq_check_field_collision(cls, w->name, err) ||
+        sq_add_column(c, cls->name, w, err))
         return -1;
     schema_field_add(cls, w->name, w->type, w->target);
     *changed = 1;
@@ -2026,34 +2010,31 @@ typedef struct {
     json_t *indexes;
 } sq_options_t;
 
+/* Run each statement of a plan from storage.c, then free it. */
+static int
+sq_run_plan(sq_conn_t *c, json_t *plan, perr_t *err)
+{
+    json_t *stmt;
+    size_t i;
+    int rc = 0;
+
+    json_array_foreach(plan, i, stmt) {
+        if ((rc = sq_run(c, json_string_value(stmt), err)) != 0)
+            break;
+    }
+    json_decref(plan);
+    return rc;
+}
+
 static int
 sq_apply_options(sq_conn_t *c, schema_class_t *cls, void *ctx, perr_t *err)
 {
     sq_options_t *o = ctx;
-    const char *field;
-    json_t *v;
+    json_t *plan;
 
-    if (o->clp != NULL) {
-        json_decref(cls->clp);
-        cls->clp = json_deep_copy(o->clp);
-    }
-    json_object_foreach(o->opts, field, v)
-        schema_field_set_opts(cls, field, json_is_null(v) ? NULL : v);
-    if (o->indexes != NULL) {
-        json_t *plan, *stmt;
-        size_t i;
-
-        if (storage_index_plan(cls, o->indexes, &plan, err))
-            return -1;
-        json_array_foreach(plan, i, stmt) {
-            if (sq_run(c, json_string_value(stmt), err)) {
-                json_decref(plan);
-                return -1;
-            }
-        }
-        json_decref(plan);
-    }
-    return 0;
+    if (storage_options_plan(cls, o->clp, o->opts, o->indexes, &plan, err))
+        return -1;
+    return sq_run_plan(c, plan, err);
 }
 
 static int
@@ -2070,46 +2051,11 @@ sq_set_class_options_unlocked(storage_t *base, const char *name, json_t *clp,
 static int
 sq_drop_field(sq_conn_t *c, schema_class_t *cls, void *ctx, perr_t *err)
 {
-    const char *field = ctx;
-    const schema_field_t *f = schema_field_find(cls, field);
-    sbuf_t sql;
-    int rc;
+    json_t *plan;
 
-    if (f == NULL)
-        return perr_set_code(err, 255, 400,
-                             "Field %s does not exist, cannot delete.", field);
-    {
-        json_t *drops = storage_index_drop_field(cls, field), *stmt;
-        size_t i;
-
-        json_array_foreach(drops, i, stmt) {
-            if (sq_run(c, json_string_value(stmt), err)) {
-                json_decref(drops);
-                return -1;
-            }
-        }
-        json_decref(drops);
-    }
-    sbuf_init(&sql);
-    if (f->type == PT_RELATION) {
-        sbuf_t join;
-
-        sbuf_init(&join);
-        sbuf_printf(&join, "_Join:%s:%s", field, cls->name);
-        sbuf_append(&sql, "DROP TABLE IF EXISTS ");
-        sbuf_append_ident(&sql, join.data);
-        sbuf_cleanup(&join);
-    } else {
-        sbuf_append(&sql, "ALTER TABLE ");
-        sbuf_append_ident(&sql, cls->name);
-        sbuf_append(&sql, " DROP COLUMN ");
-        sbuf_append_ident(&sql, field);
-    }
-    rc = sq_run(c, sql.data, err);
-    sbuf_cleanup(&sql);
-    if (rc == 0)
-        schema_field_remove(cls, field);
-    return rc;
+    if (storage_drop_field_plan(cls, ctx, &plan, err))
+        return -1;
+    return sq_run_plan(c, plan, err);
 }
 
 static int
