@@ -88,21 +88,40 @@ pg_ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
+/* What every session needs whatever the URI sets: dates printed in ISO
+ * form in UTC, which pg_iso reads. Run after every (re)connection. */
+static int
+pg_session_setup(PGconn *conn)
+{
+    PGresult *res = PQexec(conn, "SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+    PQclear(res);
+    PQsetNoticeProcessor(conn, pg_ignore_notice, NULL);
+    return ok ? 0 : -1;
+}
+
 static PGconn *
 pg_connect(const char *uri)
 {
-    /* The URI's own settings first; ours only fill what it leaves out. */
-    const char *keys[] = {"dbname", "connect_timeout", "keepalives",
-                          "keepalives_idle", "keepalives_interval",
-                          "keepalives_count", "application_name", "options",
-                          "client_encoding", NULL};
-    const char *vals[] = {uri, "5", "1", "10", "5", "3", "parsec",
-                          "-c TimeZone=UTC -c DateStyle=ISO", "UTF8", NULL};
+    /*
+     * Defaults first and the URI last: the URI's own settings win (an
+     * "options" in it replaces the timeouts). A statement may run for a
+     * minute and wait for a lock for 30 s, so no request waits forever;
+     * keepalives notice a server that vanished without closing.
+     */
+    const char *keys[] = {"connect_timeout", "keepalives", "keepalives_idle",
+                          "keepalives_interval", "keepalives_count",
+                          "application_name", "client_encoding", "options",
+                          "dbname", NULL};
+    const char *vals[] = {"5", "1", "10", "5", "3", "parsec", "UTF8",
+                          "-c statement_timeout=60000 -c lock_timeout=30000",
+                          uri, NULL};
     PGconn *conn = PQconnectdbParams(keys, vals, 1);
 
     if (conn == NULL)
         return NULL;
-    if (PQstatus(conn) != CONNECTION_OK) {
+    if (PQstatus(conn) != CONNECTION_OK || pg_session_setup(conn)) {
         char *msg = strdup(PQerrorMessage(conn));
         size_t n = strlen(msg);
 
@@ -113,8 +132,17 @@ pg_connect(const char *uri)
         PQfinish(conn);
         return NULL;
     }
-    PQsetNoticeProcessor(conn, pg_ignore_notice, NULL);
     return conn;
+}
+
+/* Reconnect with the same settings; 0 when the connection works again. */
+static int
+pg_reset(PGconn *conn)
+{
+    PQreset(conn);
+    if (PQstatus(conn) != CONNECTION_OK)
+        return -1;
+    return pg_session_setup(conn);
 }
 
 static void
@@ -151,7 +179,7 @@ pg_conn(pg_storage_t *st, perr_t *err)
 
         if (poll(&pfd, 1, 0) > 0) {
             pg_conn_forget_statements(c);
-            PQreset(c->conn);
+            pg_reset(c->conn);
         }
     }
     if (c != NULL && PQstatus(c->conn) == CONNECTION_OK)
@@ -164,8 +192,7 @@ pg_conn(pg_storage_t *st, perr_t *err)
             return NULL;
         }
         pg_conn_forget_statements(c);
-        PQreset(c->conn);
-        if (PQstatus(c->conn) == CONNECTION_OK)
+        if (pg_reset(c->conn) == 0)
             return c;
         log_error("postgres: reconnect failed: %s", PQerrorMessage(c->conn));
         perr_set(err, PERR_SERVICE_UNAVAILABLE, "The database is unavailable.");
