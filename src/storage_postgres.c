@@ -320,9 +320,12 @@ pg_fail(pg_conn_t *c, PGresult *res, const char *what, perr_t *err)
         return perr_set(err, PERR_INTERNAL, NULL);  /* callers decide */
     if (strcmp(state, "23505") == 0)
         return perr_set(err, PERR_DUPLICATE_VALUE, NULL);
-    if (strcmp(state, "2201B") == 0)
+    if (strcmp(state, "2201B") == 0) {
+        const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
         return perr_set(err, PERR_INVALID_QUERY, "Invalid regular expression: "
-                        "%.160s", msg);
+                        "%.160s", primary ? primary : "not supported");
+    }
     if (strcmp(state, "57014") == 0)
         return perr_set(err, PERR_REQUEST_TIMEOUT,
                         "The query took too long and was cancelled.");
@@ -1724,7 +1727,9 @@ pg_where_array(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
  * option prefix: without m and s, "." and "^"/"$" keep to one line's
  * sense as in Perl ("p"); m makes "^"/"$" match at line breaks ("n" or,
  * with s, "w"). \Q...\E, which the JS SDK uses to quote literal text,
- * is spelled out with escapes; \b, \B and \z take their ARE names.
+ * is spelled out with escapes; \b, \B and \z take their ARE names, and
+ * named groups become plain ones. What ARE lacks beyond that (possessive
+ * quantifiers, \p{..} classes) is refused by the server as 102.
  */
 static void
 pg_bind_regex(pg_where_t *w, sbuf_t *sql, const char *pattern,
@@ -1792,6 +1797,18 @@ pg_bind_regex(pg_where_t *w, sbuf_t *sql, const char *pattern,
                 sbuf_append_len(&out, p, 2);
             p += 2;
             continue;
+        }
+        /* Named groups are plain groups: ARE has no names. */
+        if (!in_bracket && p[0] == '(' && p[1] == '?' &&
+            (p[2] == '<' || (p[2] == 'P' && p[3] == '<')) &&
+            p[p[2] == 'P' ? 4 : 3] != '=' && p[p[2] == 'P' ? 4 : 3] != '!') {
+            const char *close = strchr(p, '>');
+
+            if (close != NULL) {
+                sbuf_append_len(&out, "(", 1);
+                p = close + 1;
+                continue;
+            }
         }
         if (*p == '[' && !in_bracket) {
             in_bracket = true;

@@ -129,6 +129,18 @@ describe('string queries', () => {
       assert.deepEqual(names(await query().matches('v', '^line1.line2$').find()), h.pick([], ['s06']));
     });
 
+    // Perl syntax the SDKs pass through: word boundaries, inline options,
+    // named groups and lookarounds mean the same on every engine.
+    test('\\b, (?i), named groups and lookarounds', async () => {
+      assert.deepEqual(names(await query().matches('v', '\\bdaddy\\b').find()), ['s08']);
+      assert.deepEqual(names(await query().matches('v', '\\Bddy').find()), ['s07', 's08', 's09']);
+      assert.deepEqual(names(await query().matches('v', '\\bDaddy').find()), ['s07', 's09']);
+      assert.deepEqual(names(await query().matches('v', '(?i)^big daddy$').find()), ['s07']);
+      assert.deepEqual(names(await query().matches('v', '^a(?<mid>x)b$').find()), ['s02']);
+      assert.deepEqual(names(await query().matches('v', 'Big(?= Daddy\'s)').find()), ['s09']);
+      assert.deepEqual(names(await query().matches('v', '(?<!BBQ Sauce: )Big Daddy').find()), ['s07']);
+    });
+
     test('modifiers combine', async () => {
       assert.deepEqual(names(await query().matches('v', '^LINE1 . LINE2$', 'isx').find()), ['s06']);
       assert.deepEqual(names(await query().matches('v', '^LINE2', 'im').find()), h.pick(['s06'], []));
