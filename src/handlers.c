@@ -7,12 +7,14 @@
 #include "handlers.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
 
 #include "log.h"
 #include "rest.h"
+#include "schema.h"
 #include "users.h"
 
 int
@@ -197,6 +199,49 @@ handlers_batch_one(request_t *parent, json_t *sub)
 }
 
 /*
+ * After a batch transaction was rolled back, the schema cache may hold
+ * fields or classes its sub-requests added, which the database no longer
+ * has: every class is read again, and a class a sub-request named that is
+ * gone is forgotten.
+ */
+static void
+handlers_batch_forget(request_t *req, json_t *requests)
+{
+    json_t *docs, *doc, *sub;
+    size_t i;
+    perr_t ignored;
+
+    if (req->st->ops->load_schemas(req->st, &docs, &ignored))
+        return;
+    json_array_foreach(docs, i, doc) {
+        schema_class_t *cls = schema_class_from_json(doc);
+
+        if (cls != NULL)
+            schema_cache_put(cls);
+        schema_class_release(cls);
+    }
+    json_array_foreach(requests, i, sub) {
+        const char *rel = handlers_batch_path(
+            req, json_string_value(json_object_get(sub, "path")));
+        char name[256];
+        bool present = false;
+        json_t *d;
+        size_t k;
+
+        if (rel == NULL || sscanf(rel, "/classes/%255[^/?]", name) != 1)
+            continue;
+        json_array_foreach(docs, k, d) {
+            const char *have = json_string_value(json_object_get(d, "className"));
+
+            present = present || (have != NULL && strcmp(have, name) == 0);
+        }
+        if (!present)
+            schema_cache_remove(name);
+    }
+    json_decref(docs);
+}
+
+/*
  * "transaction": true: every sub-request in one database transaction.
  * The first that fails undoes all of them and is the answer, as in
  * parse-server; otherwise the answer is the usual list of successes.
@@ -219,6 +264,7 @@ handlers_batch_transaction(request_t *req, json_t *requests)
             const char *msg = json_string_value(json_object_get(failure, "error"));
 
             req->st->ops->rollback(req->st);
+            handlers_batch_forget(req, requests);
             perr_set_code(&req->err, code ? code : 1, perr_status_for_code(code),
                           "%s", msg ? msg : "");
             json_decref(entry);
@@ -228,6 +274,7 @@ handlers_batch_transaction(request_t *req, json_t *requests)
         json_array_append_new(out, entry);
     }
     if (req->st->ops->commit(req->st, &req->err)) {
+        handlers_batch_forget(req, requests);
         json_decref(out);
         return request_fail(req);
     }

@@ -62,6 +62,7 @@ typedef struct {
     pg_stmt_t stmts[PG_STMT_CACHE];
     unsigned next_stmt;
     char last_state[6];     /* SQLSTATE of the last failure */
+    unsigned schema_gen;    /* the engine's schema_gen its statements know */
 } pg_conn_t;
 
 typedef struct {
@@ -72,6 +73,11 @@ typedef struct {
     /* Announcements carry this so a process ignores its own. */
     char instance[24];
     storage_change_fn on_change;
+    /* Bumped whenever a table may have changed shape (a schema change here
+     * or in another process, a rolled-back transaction): a prepared
+     * statement fixes its parameter and result types when prepared, so
+     * connections drop theirs when they see a new number. */
+    atomic_uint schema_gen;
     pthread_t listener;
     int listening;
     atomic_bool stopping;
@@ -154,6 +160,15 @@ pg_conn_forget_statements(pg_conn_t *c)
     }
 }
 
+/* Drop every prepared statement, on the server too. */
+static void
+pg_conn_drop_statements(pg_conn_t *c)
+{
+    pg_conn_forget_statements(c);
+    if (PQstatus(c->conn) == CONNECTION_OK)
+        PQclear(PQexec(c->conn, "DEALLOCATE ALL"));
+}
+
 static void
 pg_conn_destroy(void *p)
 {
@@ -182,8 +197,15 @@ pg_conn(pg_storage_t *st, perr_t *err)
             pg_reset(c->conn);
         }
     }
-    if (c != NULL && PQstatus(c->conn) == CONNECTION_OK)
+    if (c != NULL && PQstatus(c->conn) == CONNECTION_OK) {
+        unsigned gen = atomic_load(&st->schema_gen);
+
+        if (c->schema_gen != gen && c->depth == 0) {
+            pg_conn_drop_statements(c);
+            c->schema_gen = gen;
+        }
         return c;
+    }
     if (c != NULL) {
         /* A broken connection: whatever it had open is gone. */
         if (c->depth > 0) {
@@ -390,9 +412,17 @@ pg_exec(pg_conn_t *c, const char *sql, pg_params_t *p, const char *what,
     {
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 
-        /* A plan made before a column was added or dropped: forget the
-         * statement so the next run prepares it afresh. */
-        if (state != NULL && strcmp(state, "0A000") == 0) {
+        /* Prepared for another shape of its table (a column added,
+         * dropped or retyped meanwhile): the next run prepares it afresh. */
+        if (state != NULL && (!strcmp(state, "0A000") || !strcmp(state, "42804") ||
+                              !strcmp(state, "42703") || !strcmp(state, "42P01") ||
+                              !strcmp(state, "42883"))) {
+            if (c->depth == 0) {
+                char dealloc[48];
+
+                snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", slot->name);
+                PQclear(PQexec(c->conn, dealloc));
+            }
             free(slot->sql);
             slot->sql = NULL;
         }
@@ -697,6 +727,57 @@ pg_polygon_coords(const char *text)
     return coords;
 }
 
+/* Integral reals within 2^53 back to integers, throughout v. */
+static void
+pg_json_integers(json_t *v)
+{
+    const char *key;
+    json_t *el;
+    size_t i;
+
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, el) {
+            if (json_is_real(el))
+                json_object_set_new(v, key, ptype_number_create(json_real_value(el)));
+            else
+                pg_json_integers(el);
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, el) {
+            if (json_is_real(el))
+                json_array_set_new(v, i, ptype_number_create(json_real_value(el)));
+            else
+                pg_json_integers(el);
+        }
+    }
+}
+
+/*
+ * jsonb text as JSON. jsonb keeps numbers exactly and prints a large one
+ * (1e20 arrives as 100000000000000000000) as digits jansson's integers
+ * cannot hold; such a document is read with every number as a double, as
+ * parsec keeps them, so the field is not lost.
+ */
+static json_t *
+pg_json_parse(const char *text)
+{
+    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+
+    if (v == NULL) {
+        v = json_loads(text, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
+        if (json_is_real(v)) {
+            json_t *n = ptype_number_create(json_real_value(v));
+
+            json_decref(v);
+            return n;
+        }
+        pg_json_integers(v);
+    }
+    if (v == NULL)
+        log_error("postgres: a stored JSON value could not be read");
+    return v;
+}
+
 /* The Parse value of the column text of a field of type f. */
 static json_t *
 pg_decode(pg_storage_t *st, const char *text, const schema_field_t *f)
@@ -727,7 +808,7 @@ pg_decode(pg_storage_t *st, const char *text, const schema_field_t *f)
         return json_pack("{s:s, s:o}", "__type", "Polygon", "coordinates",
                          pg_polygon_coords(text));
     case PT_BYTES:
-        j = json_loads(text, JSON_DECODE_ANY, NULL);
+        j = pg_json_parse(text);
         /* parse-server keeps the whole {"__type":"Bytes",...} object. */
         if (json_is_string(j)) {
             json_t *b = json_pack("{s:s, s:O}", "__type", "Bytes", "base64", j);
@@ -737,7 +818,7 @@ pg_decode(pg_storage_t *st, const char *text, const schema_field_t *f)
         }
         return j;
     default:
-        return json_loads(text, JSON_DECODE_ANY, NULL);
+        return pg_json_parse(text);
     }
 }
 
@@ -790,7 +871,7 @@ pg_json_column(PGresult *res, int row, int col)
 {
     if (PQgetisnull(res, row, col))
         return NULL;
-    return json_loads(PQgetvalue(res, row, col), JSON_DECODE_ANY, NULL);
+    return pg_json_parse(PQgetvalue(res, row, col));
 }
 
 /* The Parse object of a row (columns as pg_select_list). */
@@ -1164,6 +1245,7 @@ pg_write_class(pg_storage_t *st, pg_conn_t *c, const schema_class_t *cls,
     json_decref(doc);
     if (rc == 0)
         rc = pg_announce(st, c, "schema", cls->name, err);
+    atomic_fetch_add(&st->schema_gen, 1);
     return rc;
 }
 
@@ -1185,15 +1267,51 @@ pg_merge_field(pg_conn_t *c, schema_class_t *cls, const schema_field_t *w,
     return 0;
 }
 
+/*
+ * PostgreSQL cuts names at 63 bytes without a word, so two longer names
+ * with one prefix would share a table or a column (and with it data and
+ * permissions). Names that would be cut are refused instead: a class, a
+ * field, and the _Join table a relation field needs.
+ */
+#define PG_NAME_MAX 63
+
+static int
+pg_check_names(const char *cls, const schema_field_t *want, size_t n,
+               perr_t *err)
+{
+    if (strlen(cls) > PG_NAME_MAX)
+        return perr_set(err, PERR_INVALID_CLASS_NAME,
+                        "Class name %.80s... is longer than the %d bytes "
+                        "PostgreSQL keeps.", cls, PG_NAME_MAX);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(want[i].name);
+
+        if (len > PG_NAME_MAX)
+            return perr_set(err, PERR_INVALID_KEY_NAME,
+                            "Field name %.80s... is longer than the %d bytes "
+                            "PostgreSQL keeps.", want[i].name, PG_NAME_MAX);
+        if (want[i].type == PT_RELATION &&
+            strlen("_Join::") + len + strlen(cls) > PG_NAME_MAX)
+            return perr_set(err, PERR_INVALID_KEY_NAME,
+                            "Relation field %s of %s needs a table name "
+                            "longer than the %d bytes PostgreSQL keeps.",
+                            want[i].name, cls, PG_NAME_MAX);
+    }
+    return 0;
+}
+
 static int
 pg_ensure_fields(storage_t *base, const char *name, const schema_field_t *want,
                  size_t n, schema_class_t **out, perr_t *err)
 {
     pg_storage_t *st = (pg_storage_t *)base;
-    pg_conn_t *c = pg_conn(st, err);
+    pg_conn_t *c;
     schema_class_t *cls = NULL;
     int failed, changed = 0;
 
+    if (pg_check_names(name, want, n, err))
+        return -1;
+    c = pg_conn(st, err);
     if (c == NULL || pg_begin(c, err))
         return -1;
     if (pg_simple(c, PG_SCHEMA_LOCK, err))
@@ -2752,6 +2870,7 @@ pg_drop_class(storage_t *base, const char *name, perr_t *err)
     rc = pg_run(c, sql.data, &p, "dropping a class", err);
     sbuf_cleanup(&sql);
     pg_params_cleanup(&p);
+    atomic_fetch_add(&st->schema_gen, 1);
     if (rc || pg_announce(st, c, "drop", name, err))
         goto fail;
     if (pg_commit(c, err))
@@ -2819,6 +2938,8 @@ pg_tx_rollback(storage_t *base)
 
     if (c != NULL)
         pg_rollback(c);
+    /* The batch may have changed tables that the rollback changed back. */
+    atomic_fetch_add(&st->schema_gen, 1);
 }
 
 /* ----------------------------------------------- other processes */
@@ -2839,6 +2960,8 @@ pg_heard(pg_storage_t *st, const char *payload)
     kind = bar + 1;
     cls = strchr(kind, '|');
     cls = cls ? cls + 1 : "";
+    if (strncmp(kind, "schema|", 7) == 0 || strncmp(kind, "drop|", 5) == 0)
+        atomic_fetch_add(&st->schema_gen, 1);
     if (strncmp(kind, "schema|", 7) == 0)
         st->on_change(&st->base, STORAGE_CHANGED_SCHEMA, cls);
     else if (strncmp(kind, "drop|", 5) == 0)
@@ -2878,8 +3001,10 @@ pg_listen_main(void *arg)
             }
             res = PQexec(conn, "LISTEN " PG_CHANNEL);
             PQclear(res);
-            if (!was_connected)
+            if (!was_connected) {
+                atomic_fetch_add(&st->schema_gen, 1);
                 st->on_change(&st->base, STORAGE_CHANGED_ALL, "");
+            }
             was_connected = true;
         }
         pfd.fd = PQsocket(conn);
@@ -2975,6 +3100,7 @@ storage_postgres_open(const char *uri, const char *files_url)
     st->base.files_url = strdup(files_url);
     st->uri = strdup(uri);
     atomic_init(&st->stopping, false);
+    atomic_init(&st->schema_gen, 0);
     if (util_random_id(st->instance, 16) != 0)
         snprintf(st->instance, sizeof(st->instance), "%ld", (long)getpid());
     pthread_key_create(&st->conn_key, pg_conn_destroy);

@@ -72,6 +72,23 @@ describe('batch transactions', () => {
     assert.equal((await h.getObject(server.srv, C, created.objectId, 'master')).n, 7);
   });
 
+  test('fields and classes a failed transaction added are gone afterwards', async () => {
+    const other = h.uniqueClass('BatchTxNew');
+    const otherPath = `${new URL(server.srv.url).pathname}/classes/${other}`;
+    h.expectError(await batch([
+      { method: 'POST', path, body: { name: 'e1', added: 'text' } },
+      { method: 'POST', path: otherPath, body: { x: 1 } },
+      { method: 'POST', path, body: { name: 'e2', n: 'not a number' } },
+    ]), 400, 111);
+    // The class serves reads, and the field may now take another type.
+    h.expectOk(await h.find(server.srv, C, { where: { name: 'seed' } }, 'master'));
+    const schema = h.expectOk(await h.request(server.srv, 'GET', `/schemas/${C}`, { auth: 'master' }));
+    assert.equal(schema.fields.added, undefined);
+    await h.createObject(server.srv, C, { name: 'e3', added: 5 }, 'master');
+    h.expectError(await h.request(server.srv, 'GET', `/schemas/${other}`, { auth: 'master' }), 400, 103);
+    await h.createObject(server.srv, other, { x: 'now a string' }, 'master');
+  });
+
   test('a server that answered a failed transaction still serves writes', async () => {
     h.expectError(await batch([{ method: 'POST', path, body: { n: [] } }]), 400, 111);
     await h.createObject(server.srv, C, { name: 'd1', n: 1 }, 'master');

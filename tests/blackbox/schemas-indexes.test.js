@@ -56,3 +56,18 @@ describe('schema indexes', () => {
     assert.equal(got.fields.title, undefined);
   });
 });
+
+// A field deleted and added again with another type takes the new type at
+// once, on a server that has already written and read the old one.
+describe('a field retyped through the schemas API', () => {
+  test('writes and queries use the new type', async () => {
+    const C = h.uniqueClass('Retype');
+    for (let i = 0; i < 5; i++) await h.createObject(server.srv, C, { a: `text${i}` });
+    h.expectOk(await h.find(server.srv, C, { where: { a: 'text1' } }));
+    h.expectOk(await schemas('PUT', C, { fields: { a: { __op: 'Delete' } } }));
+    h.expectOk(await schemas('PUT', C, { fields: { a: { type: 'Number' } } }));
+    for (let i = 0; i < 5; i++) await h.createObject(server.srv, C, { a: i });
+    const found = h.expectOk(await h.find(server.srv, C, { where: { a: { $gte: 3 } }, order: 'a' }));
+    assert.deepEqual(found.results.map(o => o.a), [3, 4]);
+  });
+});
