@@ -85,24 +85,44 @@ main_load_class(void *ctx, const char *name)
     return cls;
 }
 
-/* The database URI as it may be logged: any password replaced. */
+/* The database URI as it may be logged: any password replaced, whether
+ * in the user part or as a password= parameter. */
 static char *
 main_redact_uri(const char *uri)
 {
     const char *scheme = strstr(uri, "://");
-    const char *at, *colon;
+    const char *at = NULL, *colon = NULL, *p = uri;
     sbuf_t out;
 
-    if (scheme == NULL)
-        return strdup(uri);
-    at = strchr(scheme + 3, '@');
-    colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
-    if (colon == NULL)
-        return strdup(uri);
+    if (scheme != NULL) {
+        const char *end = scheme + 3 + strcspn(scheme + 3, "/?");
+
+        at = memchr(scheme + 3, '@', (size_t)(end - scheme - 3));
+        colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    }
     sbuf_init(&out);
-    sbuf_append_len(&out, uri, (size_t)(colon - uri + 1));
-    sbuf_append(&out, "***");
-    sbuf_append(&out, at);
+    if (colon != NULL) {
+        sbuf_append_len(&out, uri, (size_t)(colon - uri + 1));
+        sbuf_append(&out, "***");
+        p = at;
+    }
+    while (*p) {
+        const char *key = strstr(p, "password=");
+
+        if (key == NULL || (key != uri && key[-1] != '?' && key[-1] != '&' &&
+                            key[-1] != ' ')) {
+            if (key == NULL) {
+                sbuf_append(&out, p);
+                break;
+            }
+            sbuf_append_len(&out, p, (size_t)(key - p) + 9);
+            p = key + 9;
+            continue;
+        }
+        sbuf_append_len(&out, p, (size_t)(key - p) + 9);
+        sbuf_append(&out, "***");
+        p = key + 9 + strcspn(key + 9, "& ");
+    }
     return sbuf_take(&out);
 }
 

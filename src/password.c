@@ -11,6 +11,20 @@
 #include <string.h>
 
 #define PASSWORD_COST 10
+/* bcrypt reads at most 72 bytes of a password; libxcrypt refuses one
+ * over 512 bytes outright. Passing only the first 72 gives the same hash
+ * for every length (and the same as parse-server's bcrypt), so long
+ * passwords work instead of failing. */
+#define PASSWORD_BCRYPT_MAX 72
+
+static void
+password_clip(const char *password, char out[PASSWORD_BCRYPT_MAX + 1])
+{
+    size_t n = strnlen(password, PASSWORD_BCRYPT_MAX);
+
+    memcpy(out, password, n);
+    out[n] = '\0';
+}
 
 char *
 password_hash(const char *password)
@@ -23,8 +37,12 @@ password_hash(const char *password)
     if (crypt_gensalt_rn("$2b$", PASSWORD_COST, NULL, 0, salt,
                          sizeof(salt)) == NULL)
         return NULL;
+    char clipped[PASSWORD_BCRYPT_MAX + 1];
+
+    password_clip(password, clipped);
     cd = calloc(1, sizeof(*cd));
-    h = crypt_r(password, salt, cd);
+    h = crypt_r(clipped, salt, cd);
+    explicit_bzero(clipped, sizeof(clipped));
     if (h != NULL && h[0] == '$')
         out = strdup(h);
     explicit_bzero(cd, sizeof(*cd));
@@ -41,8 +59,12 @@ password_verify(const char *password, const char *hash)
 
     if (password == NULL || hash == NULL || strncmp(hash, "$2", 2) != 0)
         return false;
+    char clipped[PASSWORD_BCRYPT_MAX + 1];
+
+    password_clip(password, clipped);
     cd = calloc(1, sizeof(*cd));
-    h = crypt_r(password, hash, cd);
+    h = crypt_r(clipped, hash, cd);
+    explicit_bzero(clipped, sizeof(clipped));
     if (h != NULL && h[0] == '$' && strlen(h) == strlen(hash)) {
         unsigned char diff = 0;
 

@@ -21,6 +21,14 @@ storage_open(const char *uri, const char *files_url)
     if (strncmp(uri, "postgres://", 11) == 0 ||
         strncmp(uri, "postgresql://", 13) == 0)
         return storage_postgres_open(uri, files_url);
+    /* PostgreSQL's keyword=value form is not a file name; taking it for
+     * one would create a file named after its password. */
+    if (strchr(uri, '=') != NULL && strchr(uri, ' ') != NULL &&
+        strncmp(uri, "sqlite:", 7) != 0) {
+        log_error("the database URI looks like PostgreSQL keyword=value "
+                  "settings; give a postgres://user:password@host:port/db URI");
+        return NULL;
+    }
     if (strncmp(uri, "sqlite://", 9) == 0)
         path = uri + 9;
     else if (strncmp(uri, "sqlite:", 7) == 0)

@@ -338,8 +338,13 @@ pg_fail(pg_conn_t *c, PGresult *res, const char *what, perr_t *err)
     if (state == NULL)
         state = "";
     snprintf(c->last_state, sizeof(c->last_state), "%s", state);
-    if (strcmp(state, "42P01") == 0)
-        return perr_set(err, PERR_INTERNAL, NULL);  /* callers decide */
+    if (strcmp(state, "42P01") == 0) {
+        /* A class dropped while this request used it; queries treat the
+         * missing table as empty (pg_query_rows), writes fail. */
+        log_warn("postgres: %s: the class's table is gone", what);
+        return perr_set(err, PERR_SERVICE_UNAVAILABLE,
+                        "The class was removed while the request ran.");
+    }
     if (strcmp(state, "23505") == 0)
         return perr_set(err, PERR_DUPLICATE_VALUE, NULL);
     if (strcmp(state, "2201B") == 0) {
@@ -347,6 +352,15 @@ pg_fail(pg_conn_t *c, PGresult *res, const char *what, perr_t *err)
 
         return perr_set(err, PERR_INVALID_QUERY, "Invalid regular expression: "
                         "%.160s", primary ? primary : "not supported");
+    }
+    /* Limits PostgreSQL sets on what one request may hold or ask. */
+    if (strcmp(state, "54001") == 0)
+        return perr_set(err, PERR_INVALID_QUERY, "The query is too complex.");
+    if (strncmp(state, "54", 2) == 0) {
+        const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+        return perr_set(err, PERR_OBJECT_TOO_LARGE, "The object is too large "
+                        "for the database: %.160s", primary ? primary : "");
     }
     if (strcmp(state, "57014") == 0)
         return perr_set(err, PERR_REQUEST_TIMEOUT,
@@ -1678,15 +1692,18 @@ pg_list_has_null(json_t *list)
 }
 
 /*
- * Bind the non-null elements of list as values of a column of type t
- * (cast may be NULL) separated by commas; elements that cannot be such a
- * value are left out. Returns how many were bound.
+ * Bind the non-null elements of list as one array parameter of values of
+ * a column of type t (or of jsonb), appending "$n::type[]" to sql for
+ * "= ANY(...)" or "<> ALL(...)"; one parameter however long the list.
+ * Elements that cannot be such a value are left out. Returns how many
+ * were bound.
  */
 static size_t
 pg_bind_list(pg_where_t *w, sbuf_t *sql, ptype_t t, json_t *list, bool jsonb)
 {
-    json_t *v;
-    size_t i, n = 0;
+    json_t *texts = json_array(), *v;
+    size_t i, n;
+    sbuf_t cast;
 
     json_array_foreach(list, i, v) {
         char *text;
@@ -1695,12 +1712,18 @@ pg_bind_list(pg_where_t *w, sbuf_t *sql, ptype_t t, json_t *list, bool jsonb)
             continue;
         text = jsonb ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)
                      : pg_encode(t, v);
-        if (text == NULL)
-            continue;
-        if (n++)
-            sbuf_append(sql, ",");
-        pg_bind_take(w->p, sql, text, jsonb ? "::jsonb" : NULL);
+        if (text != NULL)
+            json_array_append_new(texts, json_string(text));
+        free(text);
     }
+    n = json_array_size(texts);
+    if (n > 0) {
+        sbuf_init(&cast);
+        sbuf_printf(&cast, "::%s[]", jsonb ? "jsonb" : pg_column_type(t));
+        pg_bind_take(w->p, sql, pg_text_array(texts), cast.data);
+        sbuf_cleanup(&cast);
+    }
+    json_decref(texts);
     return n;
 }
 
@@ -1768,7 +1791,7 @@ pg_where_array(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
             sbuf_append(sql, n->op == QOP_IN ? "FALSE" : "TRUE");
         } else {
             pg_elements(w, sql, cls, n, n->op == QOP_IN);
-            sbuf_append(sql, PG_ELEM " IN (");
+            sbuf_append(sql, PG_ELEM " = ANY(");
             sbuf_append(sql, list.data);
             sbuf_append(sql, "))");
         }
@@ -1813,7 +1836,7 @@ pg_where_array(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
             sbuf_append(sql, ") = 0");
         } else {
             pg_elements(w, sql, cls, n, false);
-            sbuf_append(sql, PG_ELEM " NOT IN (");
+            sbuf_append(sql, PG_ELEM " <> ALL(");
             sbuf_append(sql, list.data);
             sbuf_append(sql, "))");
         }
@@ -2272,7 +2295,7 @@ pg_where_in(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         }
     } else if (in) {
         pg_field_expr(w, sql, cls, n->field);
-        sbuf_append(sql, " IN (");
+        sbuf_append(sql, " = ANY(");
         sbuf_append(sql, list.data);
         sbuf_append(sql, ")");
         if (has_null) {
@@ -2283,7 +2306,7 @@ pg_where_in(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
     } else {
         sbuf_append(sql, "COALESCE(");
         pg_field_expr(w, sql, cls, n->field);
-        sbuf_append(sql, " NOT IN (");
+        sbuf_append(sql, " <> ALL(");
         sbuf_append(sql, list.data);
         sbuf_append(sql, has_null ? "), FALSE)" : "), TRUE)");
     }
@@ -3096,6 +3119,34 @@ storage_postgres_open(const char *uri, const char *files_url)
     perr_t err;
     pg_conn_t *c;
 
+    {
+        /* libpq's complaints about a malformed URI quote the URI, password
+         * and all: only their words are logged. */
+        char *msg = NULL;
+        PQconninfoOption *opts = PQconninfoParse(uri, &msg);
+
+        if (opts == NULL) {
+            sbuf_t clean;
+            bool quoted = false;
+
+            sbuf_init(&clean);
+            for (const char *p = msg ? msg : "out of memory"; *p; p++) {
+                if (*p == '"') {
+                    quoted = !quoted;
+                    sbuf_append(&clean, quoted ? "(...)" : "");
+                } else if (!quoted && *p != '\n') {
+                    sbuf_append_len(&clean, p, 1);
+                }
+            }
+            log_error("postgres: the database URI is not valid: %s",
+                      clean.data ? clean.data : "");
+            sbuf_cleanup(&clean);
+            PQfreemem(msg);
+            free(st);
+            return NULL;
+        }
+        PQconninfoFree(opts);
+    }
     st->base.ops = &pg_ops;
     st->base.files_url = strdup(files_url);
     st->uri = strdup(uri);

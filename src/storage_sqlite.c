@@ -323,6 +323,18 @@ sq_conn(sq_storage_t *st, perr_t *err)
     return c;
 }
 
+/* SQLite's limits on one statement (expression depth, bound values),
+ * which a query with thousands of branches reaches: the client's doing. */
+static bool
+sq_too_complex(sq_conn_t *c)
+{
+    const char *msg = sqlite3_errmsg(c->db);
+
+    return strstr(msg, "Expression tree is too large") != NULL ||
+           strstr(msg, "too many SQL variables") != NULL ||
+           strstr(msg, "too many terms") != NULL;
+}
+
 /* A reset statement for sql from the thread's cache, prepared if new. */
 static sqlite3_stmt *
 sq_prepare(sq_conn_t *c, const char *sql, perr_t *err)
@@ -342,6 +354,10 @@ sq_prepare(sq_conn_t *c, const char *sql, perr_t *err)
     }
     if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
                            NULL) != SQLITE_OK) {
+        if (sq_too_complex(c)) {
+            perr_set(err, PERR_INVALID_QUERY, "The query is too complex.");
+            return NULL;
+        }
         log_error("sqlite: prepare failed: %s; statement: %.300s",
                   sqlite3_errmsg(c->db), sql);
         perr_set(err, PERR_INTERNAL, NULL);
@@ -361,6 +377,8 @@ sq_fail(sq_conn_t *c, const char *what, perr_t *err)
 
     if (code == SQLITE_CONSTRAINT_PRIMARYKEY || code == SQLITE_CONSTRAINT_UNIQUE)
         return perr_set(err, PERR_DUPLICATE_VALUE, NULL);
+    if (sq_too_complex(c))
+        return perr_set(err, PERR_INVALID_QUERY, "The query is too complex.");
     if (strcmp(sqlite3_errmsg(c->db), SQ_REGEXP_LIMIT) == 0)
         return perr_set(err, PERR_INEFFICIENT_QUERY,
                         "The regular expression is too expensive to "
@@ -1255,16 +1273,23 @@ sq_where_node(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
               const qnode_t *n);
 static void sq_acl_clause(sq_where_t *w, sbuf_t *sql);
 
+/* The list's values, bound. A null is left out: nothing equals NULL in
+ * SQL, and the callers test for a missing value themselves (a NULL in
+ * "NOT IN (...)" would make it fail for every row). */
 static void
 sq_where_list(sq_where_t *w, sbuf_t *sql, const schema_class_t *cls,
               json_t *list)
 {
     json_t *v;
     size_t i;
+    bool first = true;
 
     json_array_foreach(list, i, v) {
-        if (i)
+        if (json_is_null(v))
+            continue;
+        if (!first)
             sbuf_append(sql, ",");
+        first = false;
         sq_bind_later(w, sql, v);
     }
 }

@@ -230,7 +230,8 @@ util_parse_iso(const char *s, int64_t *ms)
     if (util_digits(&p, 4, &y) || *p++ != '-' || util_digits(&p, 2, &mo) ||
         *p++ != '-' || util_digits(&p, 2, &d))
         return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > util_days_in_month(y, mo))
+    /* There is no year 0 (PostgreSQL, for one, refuses it). */
+    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > util_days_in_month(y, mo))
         return -1;
     if (*p == 'T' || *p == 't' || *p == ' ') {
         p++;
