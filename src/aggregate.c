@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "ptype.h"
+#include "regexp.h"
 #include "util.h"
 
 /* The value at a dotted path of doc, borrowed, or NULL. */
@@ -359,6 +360,26 @@ agg_unwind(json_t *docs, json_t *spec)
     return out;
 }
 
+/* Does have, a string, match the $regex of a $match condition? */
+static bool
+agg_regex(json_t *have, json_t *pattern, json_t *options)
+{
+    perr_t ignored;
+    regexp_t *re;
+    int rc;
+
+    if (!json_is_string(have) || !json_is_string(pattern))
+        return false;
+    re = regexp_compile(json_string_value(pattern),
+                        json_is_string(options) ? json_string_value(options) : "",
+                        &ignored);
+    if (re == NULL)
+        return false;
+    rc = regexp_match(re, json_string_value(have), json_string_length(have));
+    regexp_free(re);
+    return rc > 0;
+}
+
 /* Does doc meet a $match condition (equality and comparisons)? */
 static bool
 agg_matches(json_t *doc, json_t *cond)
@@ -411,6 +432,8 @@ agg_matches(json_t *doc, json_t *cond)
                 ok = have && c >= 0;
             else if (!strcmp(op, "$exists"))
                 ok = (have != NULL) == json_is_true(arg);
+            else if (!strcmp(op, "$regex"))
+                ok = agg_regex(have, arg, json_object_get(want, "$options"));
             else if (!strcmp(op, "$in") || !strcmp(op, "$nin")) {
                 json_t *el;
                 size_t i;
@@ -449,6 +472,74 @@ agg_slice(json_t *docs, long long from, long long count)
                              (count < 0 || i < from + count); i++)
         json_array_append(out, json_array_get(docs, (size_t)i));
     return out;
+}
+
+/* The operators agg_matches knows; any other is refused, not ignored. */
+static int
+agg_check_match(json_t *cond, int depth, perr_t *err)
+{
+    static const char *const ops[] = {
+        "$eq", "$ne", "$lt", "$lte", "$gt", "$gte", "$exists", "$in", "$nin",
+        "$regex", "$options", NULL};
+    const char *field, *op;
+    json_t *want, *arg;
+
+    if (depth > 16)
+        return perr_set(err, PERR_INVALID_QUERY, "$match nested too deeply");
+    json_object_foreach(cond, field, want) {
+        if (!strcmp(field, "$or") || !strcmp(field, "$and")) {
+            json_t *sub;
+            size_t i;
+
+            if (!json_is_array(want))
+                return perr_set(err, PERR_INVALID_QUERY,
+                                "%s in $match must be an array", field);
+            json_array_foreach(want, i, sub) {
+                if (!json_is_object(sub) || agg_check_match(sub, depth + 1, err))
+                    return json_is_object(sub)
+                               ? -1
+                               : perr_set(err, PERR_INVALID_QUERY,
+                                          "%s in $match must hold objects",
+                                          field);
+            }
+            continue;
+        }
+        if (field[0] == '$')
+            return perr_set(err, PERR_INVALID_QUERY,
+                            "Invalid operator in $match: %.64s", field);
+        if (!json_is_object(want) || json_object_get(want, "__type") ||
+            json_object_size(want) == 0 ||
+            json_object_iter_key(json_object_iter(want))[0] != '$')
+            continue;
+        json_object_foreach(want, op, arg) {
+            bool known = false;
+
+            for (size_t k = 0; ops[k] && !known; k++)
+                known = strcmp(op, ops[k]) == 0;
+            if (!known)
+                return perr_set(err, PERR_INVALID_QUERY,
+                                "Invalid operator in $match: %.64s", op);
+            if ((!strcmp(op, "$in") || !strcmp(op, "$nin")) &&
+                !json_is_array(arg))
+                return perr_set(err, PERR_INVALID_QUERY,
+                                "%s in $match needs an array", op);
+            if (!strcmp(op, "$regex")) {
+                json_t *o = json_object_get(want, "$options");
+                regexp_t *re;
+
+                if (!json_is_string(arg))
+                    return perr_set(err, PERR_INVALID_QUERY,
+                                    "$regex in $match must be a string");
+                re = regexp_compile(json_string_value(arg),
+                                    json_is_string(o) ? json_string_value(o)
+                                                      : "", err);
+                if (re == NULL)
+                    return -1;
+                regexp_free(re);
+            }
+        }
+    }
+    return 0;
 }
 
 int
@@ -494,6 +585,8 @@ aggregate_check(json_t *pipeline, perr_t *err)
                     !strcmp(name, "$sort")) && !json_is_object(arg)) {
             return perr_set(err, PERR_INVALID_QUERY, "%s must be an object",
                             name);
+        } else if (!strcmp(name, "$match") && agg_check_match(arg, 0, err)) {
+            return -1;
         } else if (!strcmp(name, "$count") && !json_is_string(arg)) {
             return perr_set(err, PERR_INVALID_QUERY, "$count must be a string");
         } else if (!strcmp(name, "$unwind")) {

@@ -46,7 +46,8 @@ static const opt_t config_opts[] = {
     {"mountPath", "PARSE_SERVER_MOUNT_PATH", OPT_STR, OFF(mount_path),
      "path the API is served under (default /parse)"},
     {"databaseURI", "PARSE_SERVER_DATABASE_URI", OPT_STR, OFF(database_uri),
-     "SQLite file path or sqlite: URI (default ./parsec.sqlite)"},
+     "SQLite file path or sqlite: URI, or postgres://user:password@host:"
+     "port/db (default ./parsec.sqlite)"},
     {"host", "PARSE_SERVER_HOST", OPT_STR, OFF(host),
      "address to listen on (default 127.0.0.1)"},
     {"port", "PORT", OPT_INT, OFF(port), "port to listen on (default 1337)"},

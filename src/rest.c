@@ -1418,6 +1418,15 @@ rest_aggregate(request_t *req, const char *cls_name, json_t *params,
     query_cleanup(&q);
     if (rc)
         goto done;
+    {
+        /* Internal fields (password hashes, tokens) never reach a pipeline
+         * or its answer. */
+        json_t *doc;
+        size_t i;
+
+        json_array_foreach(docs, i, doc)
+            users_sanitize(req, cls_name, doc);
+    }
     if (distinct != NULL) {
         results = aggregate_distinct(docs, json_string_value(distinct));
         json_decref(docs);

@@ -305,7 +305,12 @@ server_handle(server_t *srv, struct MHD_Connection *conn, const char *url,
                                   JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL,
                                   &jerr);
         if (req.body == NULL) {
-            perr_set(&err, PERR_INVALID_JSON, "Invalid JSON: %s", jerr.text);
+            /* jansson names its own option in this message; say it plainly. */
+            if (strstr(jerr.text, "JSON_ALLOW_NUL") != NULL)
+                perr_set(&err, PERR_INVALID_JSON,
+                         "Invalid JSON: strings may not contain \\u0000");
+            else
+                perr_set(&err, PERR_INVALID_JSON, "Invalid JSON: %s", jerr.text);
             request_cleanup(&req);
             return server_send_error(conn, &err);
         }
@@ -467,13 +472,15 @@ server_start(const config_t *cfg, storage_t *st)
     srv->cfg = cfg;
     srv->st = st;
     atomic_init(&srv->active, 0);
+    /* The logger goes first: libmicrohttpd warns about options it reads
+     * before one. */
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, server_on_request, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, server_on_mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
         MHD_OPTION_CONNECTION_TIMEOUT, 120u,
         MHD_OPTION_NOTIFY_COMPLETED, server_on_completed, srv,
-        MHD_OPTION_EXTERNAL_LOGGER, server_on_mhd_log, NULL,
         MHD_OPTION_UNESCAPE_CALLBACK, server_on_unescape, NULL,
         MHD_OPTION_END);
     freeaddrinfo(ai);

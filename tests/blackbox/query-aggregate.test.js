@@ -213,6 +213,27 @@ describe('distinct and aggregate', () => {
     });
   });
 
+  describe('$match operators', () => {
+    test('$regex filters, an unknown operator is refused with 102', async () => {
+      if (!h.IS_PARSEC) return;
+      const res = await q().aggregate([{ $match: { name: { $regex: '^S[12]$', $options: 'i' } } }, { $sort: { name: 1 } }]);
+      assert.deepEqual(res.map(o => o.name), ['s1', 's2']);
+      const agg = p => h.request(server.srv, 'GET', `/aggregate/${C}?pipeline=${encodeURIComponent(JSON.stringify(p))}`, { auth: 'master' });
+      h.expectError(await agg([{ $match: { name: { $where: 'x' } } }]), 400, 102);
+      h.expectError(await agg([{ $match: { $where: 'x' } }]), 400, 102);
+      h.expectError(await agg([{ $match: { name: { $regex: '(' } } }]), 400, 102);
+    });
+
+    test('internal fields of users never reach a pipeline', async () => {
+      const username = `agg${h.randomId(8)}`;
+      h.expectOk(await h.request(server.srv, 'POST', '/users', { body: { username, password: 'secret-pw' } }), 201);
+      const p = encodeURIComponent(JSON.stringify([{ $match: { username } }]));
+      const res = h.expectOk(await h.request(server.srv, 'GET', `/aggregate/_User?pipeline=${p}`, { auth: 'master' }));
+      assert.equal(res.results.length, 1);
+      for (const key of Object.keys(res.results[0])) assert.ok(!key.startsWith('_'), `internal field ${key} in ${JSON.stringify(res.results[0])}`);
+    });
+  });
+
   describe('access', () => {
     test('aggregate and distinct need the master key (403)', async () => {
       const pipeline = encodeURIComponent(JSON.stringify([{ $group: { _id: null, n: { $sum: 1 } } }]));
