@@ -154,11 +154,17 @@ sc_load_roles(storage_t *st, const char *user_id, char ***out, perr_t *err)
         if (json_array_size(frontier) == 0)
             break;
     }
-    where = json_pack("{s:{s:O}}", "objectId", "$in", all);
-    rc = storage_find_where(st, "_Role", where, &rows, err);
-    json_decref(where);
-    if (rc)
-        goto done;
+    /* A user in no role (the common case) needs no second query. */
+    if (json_array_size(all) == 0) {
+        rows = json_array();
+        rc = 0;
+    } else {
+        where = json_pack("{s:{s:O}}", "objectId", "$in", all);
+        rc = storage_find_where(st, "_Role", where, &rows, err);
+        json_decref(where);
+        if (rc)
+            goto done;
+    }
     names = calloc(json_array_size(rows) + 1, sizeof(char *));
     json_array_foreach(rows, i, row) {
         const char *name = json_string_value(json_object_get(row, "name"));

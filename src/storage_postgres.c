@@ -31,6 +31,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,8 @@
 #include "util.h"
 
 #define PG_CHANNEL "parsec"
-#define PG_STMT_CACHE 128
+#define PG_STMT_CACHE 256
+#define PG_STMT_WAYS 8
 
 /* An array element as queries compare it: a Pointer by its objectId, a
  * Date by its ISO string, anything else as stored (jsonb). */
@@ -51,6 +53,7 @@
 typedef struct {
     char *sql;
     char name[16];
+    unsigned long long used;    /* when last run, for eviction */
 } pg_stmt_t;
 
 /* One thread's connection. depth counts the transactions open on it: the
@@ -61,6 +64,7 @@ typedef struct {
     int depth;
     pg_stmt_t stmts[PG_STMT_CACHE];
     unsigned next_stmt;
+    unsigned long long clock;   /* counts statement runs, for pg_stmt_t.used */
     char last_state[6];     /* SQLSTATE of the last failure */
     unsigned schema_gen;    /* the engine's schema_gen its statements know */
 } pg_conn_t;
@@ -381,6 +385,36 @@ pg_fail(pg_conn_t *c, PGresult *res, const char *what, perr_t *err)
 }
 
 /*
+ * The cache slot for sql: the one holding it, else a free one, else the
+ * least recently run of the PG_STMT_WAYS slots its hash points at (FNV-1a,
+ * whose low bits are well mixed). *hit tells which.
+ */
+static pg_stmt_t *
+pg_stmt_slot(pg_conn_t *c, const char *sql, bool *hit)
+{
+    uint64_t h = 1469598103934665603ULL;
+    pg_stmt_t *victim = NULL;
+    size_t base;
+
+    for (const char *p = sql; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    base = (size_t)(h % PG_STMT_CACHE);
+    for (size_t i = 0; i < PG_STMT_WAYS; i++) {
+        pg_stmt_t *slot = &c->stmts[(base + i) % PG_STMT_CACHE];
+
+        if (slot->sql != NULL && strcmp(slot->sql, sql) == 0) {
+            *hit = true;
+            return slot;
+        }
+        if (victim == NULL || (victim->sql != NULL &&
+                               (slot->sql == NULL || slot->used < victim->used)))
+            victim = slot;
+    }
+    *hit = false;
+    return victim;
+}
+
+/*
  * Run sql with params and return its result, or NULL with err set. A
  * statement seen before on this connection runs as a prepared statement,
  * so reads that repeat (a get by id, a session lookup) skip planning.
@@ -389,19 +423,15 @@ static PGresult *
 pg_exec(pg_conn_t *c, const char *sql, pg_params_t *p, const char *what,
         perr_t *err)
 {
-    unsigned h = 5381;
     pg_stmt_t *slot;
     PGresult *res;
     ExecStatusType rc;
+    bool hit;
     int n = p ? p->n : 0;
     const char *const *vals = p ? (const char *const *)p->v : NULL;
 
-    for (const char *s = sql; *s; s++)
-        h = h * 33 + (unsigned char)*s;
-    slot = &c->stmts[h % PG_STMT_CACHE];
-    if (slot->sql != NULL && strcmp(slot->sql, sql) == 0) {
-        res = PQexecPrepared(c->conn, slot->name, n, vals, NULL, NULL, 0);
-    } else {
+    slot = pg_stmt_slot(c, sql, &hit);
+    if (!hit) {
         char name[16];
         PGresult *prep;
 
@@ -422,8 +452,9 @@ pg_exec(pg_conn_t *c, const char *sql, pg_params_t *p, const char *what,
         free(slot->sql);
         slot->sql = strdup(sql);
         memcpy(slot->name, name, sizeof(name));
-        res = PQexecPrepared(c->conn, slot->name, n, vals, NULL, NULL, 0);
     }
+    slot->used = ++c->clock;
+    res = PQexecPrepared(c->conn, slot->name, n, vals, NULL, NULL, 0);
     rc = PQresultStatus(res);
     if (rc == PGRES_TUPLES_OK || rc == PGRES_COMMAND_OK)
         return res;
@@ -1973,6 +2004,61 @@ pg_bind_regex(pg_where_t *w, sbuf_t *sql, const char *pattern,
     sbuf_cleanup(&out);
 }
 
+/*
+ * A LIKE pattern ("text%") equal to a regex that only asks for a literal
+ * prefix ("^text", "^\\Qtext\\E", as the SDKs' startsWith sends), or NULL.
+ * LIKE compares without the regex machinery, several times cheaper per
+ * row. Options other than s change the meaning (i, m) or the reading (x)
+ * of such a pattern, so they keep the regex.
+ */
+static char *
+pg_like_prefix(const char *pattern, const char *options)
+{
+    const char *p = pattern;
+    bool quoted = false;
+    sbuf_t out;
+
+    for (const char *o = options ? options : ""; *o; o++) {
+        if (*o != 's')
+            return NULL;
+    }
+    if (p == NULL || *p++ != '^')
+        return NULL;
+    sbuf_init(&out);
+    while (*p) {
+        char ch;
+
+        if (!quoted && p[0] == '\\' && p[1] == 'Q') {
+            quoted = true;
+            p += 2;
+            continue;
+        }
+        if (quoted && p[0] == '\\' && p[1] == 'E') {
+            quoted = false;
+            p += 2;
+            continue;
+        }
+        if (quoted) {
+            ch = *p++;
+        } else if (p[0] == '\\' && p[1] != '\0' &&
+                   !((p[1] >= '0' && p[1] <= '9') || (p[1] >= 'a' && p[1] <= 'z') ||
+                     (p[1] >= 'A' && p[1] <= 'Z'))) {
+            ch = p[1];      /* an escaped punctuation mark is itself */
+            p += 2;
+        } else if (strchr("\\.[]()*+?{}|^$", *p) != NULL) {
+            sbuf_cleanup(&out);
+            return NULL;    /* a real regular expression */
+        } else {
+            ch = *p++;
+        }
+        if (ch == '%' || ch == '_' || ch == '\\')
+            sbuf_append_len(&out, "\\", 1);
+        sbuf_append_len(&out, &ch, 1);
+    }
+    sbuf_append(&out, "%");
+    return sbuf_take(&out);
+}
+
 /* Bind element k of the node's value array (a number). */
 static void
 pg_bind_elem(pg_where_t *w, sbuf_t *sql, const qnode_t *n, size_t k)
@@ -2393,8 +2479,17 @@ pg_where_column(pg_where_t *w, sbuf_t *sql, const schema_class_t *cls,
         return;
     }
     if (n->op == QOP_REGEX) {
+        char *like;
+
         if (t != PT_STRING) {
             sbuf_append(sql, "FALSE");  /* only String fields hold strings */
+            return;
+        }
+        like = pg_like_prefix(json_string_value(v), n->options);
+        if (like != NULL) {
+            pg_field_expr(w, sql, cls, n->field);
+            sbuf_append(sql, " LIKE ");
+            pg_bind_take(w->p, sql, like, NULL);
             return;
         }
         sbuf_append(sql, "COALESCE(");
