@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# compare.sh - runs bench/run.sh against parse-server 9.x (on its own
-# PostgreSQL 15 cluster) and against parsec (on a fresh SQLite file), one
-# after the other on this machine, and prints the two side by side.
-# See bench/README.md.
+# compare.sh - runs bench/run.sh against parse-server 9.x (on PostgreSQL 15)
+# and against parsec, one after the other on this machine, and prints the two
+# side by side. See bench/README.md.
+#
+#   bench/compare.sh                    # parsec on a fresh SQLite file
+#   bench/compare.sh --engine postgres  # parsec on PostgreSQL too: one
+#                                       # cluster, database "parse" for
+#                                       # parse-server, "parsec" for parsec
 #
 # Environment (besides run.sh's DURATION, WARMUP, THREADS, CONNECTIONS,
 # WORKLOADS, SEED_ITEMS, ... which are passed through):
+#   ENGINE        parsec's storage: sqlite (default) or postgres; the
+#                 --engine option overrides it
+#   PG_OPTS       extra postgres server options for the cluster, e.g.
+#                 "-c log_min_duration_statement=0" (default none)
 #   SCRATCH_DIR   where parse-server is installed, the database cluster, the
 #                 SQLite file, logs and results go (default /tmp/parsec-bench)
 #   SIDES         which servers to run, in order (default "parse-server parsec")
@@ -21,6 +29,21 @@
 # it exits (also on error or Ctrl-C).
 set -euo pipefail
 
+ENGINE="${ENGINE:-sqlite}"
+while (( $# > 0 )); do
+  case "$1" in
+    --engine) [[ $# -ge 2 ]] || { echo "compare.sh: --engine needs a value" >&2; exit 2; }
+              ENGINE="$2"; shift 2 ;;
+    --engine=*) ENGINE="${1#--engine=}"; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "compare.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+case "$ENGINE" in
+  sqlite|postgres) ;;
+  *) echo "compare.sh: --engine must be sqlite or postgres, not '$ENGINE'" >&2; exit 2 ;;
+esac
+
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
 
@@ -32,6 +55,7 @@ PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 PG_PORT="${PG_PORT:-15010}"
 PS_PORT="${PS_PORT:-15011}"
 PARSEC_PORT="${PARSEC_PORT:-15012}"
+PG_OPTS="${PG_OPTS:-}"
 export APP_ID="${APP_ID:-app}"
 export MASTER_KEY="${MASTER_KEY:-master}"
 export REST_KEY="${REST_KEY-rest}"
@@ -141,17 +165,45 @@ start_pg() {
     >"$PG_DIR/initdb.log" 2>&1 || { log "initdb failed:"; tail "$PG_DIR/initdb.log" >&2; return 1; }
   PG_STARTED=1
   "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 \
-    -o "-p $PG_PORT -k $PG_DIR/sock -c listen_addresses=127.0.0.1" start >/dev/null \
+    -o "-p $PG_PORT -k $PG_DIR/sock -c listen_addresses=127.0.0.1 $PG_OPTS" start >/dev/null \
     || { log "PostgreSQL did not start:"; tail "$PG_DIR/postgres.log" >&2; return 1; }
-  "${AS_PG[@]}" "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres parse \
-    || { log "createdb failed"; return 1; }
-  log "PostgreSQL on 127.0.0.1:$PG_PORT (postmaster pid $(head -n 1 "$PG_DIR/data/postmaster.pid"))"
+  local db
+  for db in "$@"; do
+    "${AS_PG[@]}" "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$db" \
+      || { log "createdb $db failed"; return 1; }
+  done
+  log "PostgreSQL on 127.0.0.1:$PG_PORT (postmaster pid $(pg_postmaster)), databases: $*"
+}
+
+pg_postmaster() { head -n 1 "$PG_DIR/data/postmaster.pid" 2>/dev/null || true; }
+
+pg_version() { "$PG_BIN/postgres" --version 2>/dev/null | awk '{print $3}'; }
+
+# PostgreSQL's own memory, for the record: PSS (shared pages split between
+# the processes) of the postmaster and its children, into <dir>/pg_pss_kb.
+pg_pss() {
+  local pm pss
+  pm="$(pg_postmaster)"
+  [[ -n "$pm" ]] || return 0
+  pss="$(for p in "$pm" $(pgrep -P "$pm"); do
+           awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup" 2>/dev/null; done |
+         awk '{s += $1} END {print s + 0}')"
+  echo "BENCH_PG_PSS pss_kb=$pss"
+  mkdir -p "$1" && echo "$pss" >"$1/pg_pss_kb"
+}
+
+# Shared cluster: flush what the previous side left dirty, so its
+# checkpoint does not land in the next side's measurements.
+pg_checkpoint() {
+  "${AS_PG[@]}" "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres \
+    -c CHECKPOINT >/dev/null 2>&1 || log "CHECKPOINT failed (ignored)"
 }
 
 run_parse_server() {
   # (set -e does not apply here: callers use "||", so every step checks itself)
   install_parse_server || return 1
-  start_pg || return 1
+  # With --engine postgres the cluster is already up, shared with parsec.
+  if [[ "$ENGINE" == sqlite ]]; then start_pg parse || return 1; else pg_checkpoint; fi
   local base="http://127.0.0.1:$PS_PORT/parse"
   local logf="$RUN_DIR/parse-server.log"
   local args=(--appId "$APP_ID" --masterKey "$MASTER_KEY"
@@ -163,24 +215,14 @@ run_parse_server() {
      node node_modules/parse-server/bin/parse-server "${args[@]}") >"$logf" 2>&1 &
   SERVER_PID=$!
   log "parse-server $(cd "$PS_DIR" && node -p 'require("parse-server/package.json").version') pid $SERVER_PID on $base"
-  wait_healthy "$base" "$SERVER_PID" "$logf" || { stop_server; stop_pg; return 1; }
+  wait_healthy "$base" "$SERVER_PID" "$logf" || { stop_server; [[ "$ENGINE" == sqlite ]] && stop_pg; return 1; }
   local rc=0
-  BASE_URL="$base" SERVER_PID="$SERVER_PID" OUT_DIR="$RUN_DIR/parse-server" \
-    LABEL="parse-server $(cd "$PS_DIR" && node -p 'require("parse-server/package.json").version') + PostgreSQL 15" \
+  BASE_URL="$base" SERVER_PID="$SERVER_PID" OUT_DIR="$RUN_DIR/parse-server" PG_PID="$(pg_postmaster)" \
+    LABEL="parse-server $(cd "$PS_DIR" && node -p 'require("parse-server/package.json").version') + PostgreSQL $(pg_version) (database parse)" \
     bash "$BENCH_DIR/run.sh" || rc=$?
-  # PostgreSQL's own memory, for the record: PSS (shared pages split between
-  # the processes) of the postmaster and its children, after the load.
-  local pm pss
-  pm="$(head -n 1 "$PG_DIR/data/postmaster.pid" 2>/dev/null || true)"
-  if [[ -n "$pm" ]]; then
-    pss="$(for p in "$pm" $(pgrep -P "$pm"); do
-             awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup" 2>/dev/null; done |
-           awk '{s += $1} END {print s + 0}')"
-    echo "BENCH_PG_PSS pss_kb=$pss"
-    echo "$pss" >"$RUN_DIR/parse-server/pg_pss_kb"
-  fi
+  pg_pss "$RUN_DIR/parse-server"   # after the load, server still connected
   stop_server
-  stop_pg
+  [[ "$ENGINE" == sqlite ]] && stop_pg
   return "$rc"
 }
 
@@ -190,8 +232,17 @@ run_parsec() {
     log "no parsec binary at $PARSEC_BIN (set PARSEC_BIN); skipping parsec"
     return 3
   fi
-  local db="$SCRATCH_DIR/parsec-bench.sqlite"
-  rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
+  local db label pg_pid=""
+  if [[ "$ENGINE" == postgres ]]; then
+    db="postgres://postgres@127.0.0.1:$PG_PORT/parsec"   # created empty by start_pg
+    label="parsec + PostgreSQL $(pg_version) (database parsec)"
+    pg_pid="$(pg_postmaster)"
+    pg_checkpoint
+  else
+    db="$SCRATCH_DIR/parsec-bench.sqlite"
+    rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
+    label="parsec + SQLite"
+  fi
   local base="http://127.0.0.1:$PARSEC_PORT/parse"
   local logf="$RUN_DIR/parsec.log"
   local args=(--appId "$APP_ID" --masterKey "$MASTER_KEY" --port "$PARSEC_PORT"
@@ -202,14 +253,24 @@ run_parsec() {
   log "parsec ($PARSEC_BIN) pid $SERVER_PID on $base"
   wait_healthy "$base" "$SERVER_PID" "$logf" || { stop_server; return 1; }
   local rc=0
-  BASE_URL="$base" SERVER_PID="$SERVER_PID" OUT_DIR="$RUN_DIR/parsec" LABEL="parsec + SQLite" \
-    bash "$BENCH_DIR/run.sh" || rc=$?
+  BASE_URL="$base" SERVER_PID="$SERVER_PID" OUT_DIR="$RUN_DIR/parsec" LABEL="$label" \
+    PG_PID="$pg_pid" bash "$BENCH_DIR/run.sh" || rc=$?
+  [[ "$ENGINE" == postgres ]] && pg_pss "$RUN_DIR/parsec"
   stop_server
   return "$rc"
 }
 
 # --- main --------------------------------------------------------------------
-log "results in $RUN_DIR"
+log "results in $RUN_DIR (parsec on $ENGINE)"
+echo "$ENGINE" >"$RUN_DIR/engine"
+if [[ "$ENGINE" == postgres ]]; then
+  # One cluster for both sides, each server in its own database; only one
+  # server runs at a time. The cluster goes when the script exits.
+  if [[ " $SIDES " == *" parsec "* && ! -x "$PARSEC_BIN" ]]; then
+    log "no parsec binary at $PARSEC_BIN (set PARSEC_BIN)"; exit 3
+  fi
+  start_pg parse parsec || exit 1
+fi
 STATUS=0
 for side in $SIDES; do
   rc=0
@@ -226,30 +287,55 @@ done
 
 A="$RUN_DIR/parse-server" B="$RUN_DIR/parsec"
 if [[ -s "$A/results.tsv" && -s "$B/results.tsv" ]]; then
+  if [[ "$ENGINE" == postgres ]]; then
+    where="both on PostgreSQL $(pg_version): one cluster, databases parse and parsec"
+  else
+    where="parse-server on PostgreSQL $(pg_version), parsec on SQLite"
+  fi
   echo
-  echo "== parsec vs parse-server (req/s ratio > 1 and latency ratio < 1 favour parsec)"
+  echo "== parsec vs parse-server ($where)"
+  echo "   wrk -t${THREADS:-2} -c${CONNECTIONS:-32} -d${DURATION:-10s}, each server alone on the machine;" \
+       "latency per request, ms; ratio = parsec/parse-server req/s"
   awk -F'\t' '
-    FNR == NR { ps[$1] = $0; next }
+    FILENAME == ARGV[1] { ps[$1] = $0; next }
     { order[++n] = $1; pc[$1] = $0 }
     END {
-      printf "%-9s %11s %11s %7s %9s %9s %9s %9s %7s\n", "workload", "ps req/s",
-             "parsec r/s", "ratio", "ps p50", "pc p50", "ps p99", "pc p99", "p99 x"
+      printf "%-10s %10s %10s %7s   %7s %7s   %7s %7s   %8s %8s\n", "", "req/s", "", "",
+             "p50", "", "p99", "", "max", ""
+      printf "%-10s %10s %10s %7s   %7s %7s   %7s %7s   %8s %8s\n", "workload", "parse-srv",
+             "parsec", "ratio", "ps", "parsec", "ps", "parsec", "ps", "parsec"
       for (i = 1; i <= n; i++) {
         w = order[i]; split(pc[w], b, "\t")
         if (!(w in ps)) continue
         split(ps[w], a, "\t")
-        r = (a[2] + 0 > 0 && b[2] + 0 > 0) ? sprintf("%.2f", b[2] / a[2]) : "-"
-        l = (a[5] + 0 > 0 && b[5] + 0 > 0) ? sprintf("%.2f", b[5] / a[5]) : "-"
-        printf "%-9s %11s %11s %7s %9s %9s %9s %9s %7s\n", w, a[2], b[2], r, a[3], b[3], a[5], b[5], l
+        r = (a[2] + 0 > 0 && b[2] + 0 > 0) ? sprintf("%.1fx", b[2] / a[2]) : "-"
+        printf "%-10s %10s %10s %7s   %7s %7s   %7s %7s   %8s %8s\n", w, a[2], b[2], r,
+               a[3], b[3], a[5], b[5], a[6], b[6]
       }
     }' "$A/results.tsv" "$B/results.tsv"
-  awk -F'\t' 'FNR == NR { ps[$1] = $2; next }
+  if [[ -s "$A/cpu.tsv" && -s "$B/cpu.tsv" ]]; then
+    echo
+    echo "   CPU during each measured run, % of one core ($(nproc) cores):" \
+         "server / PostgreSQL / rest (wrk and anything else) / stolen by the host"
+    awk -F'\t' '
+      FILENAME == ARGV[1] { ps[$1] = $2 " / " $3 " / " $4 " / " $6; next }
+      FNR == 1 { printf "%-10s %-22s %-22s\n", "workload", "parse-server", "parsec" }
+      { printf "%-10s %-22s %-22s\n", $1, ($1 in ps) ? ps[$1] : "-", $2 " / " $3 " / " $4 " / " $6 }' \
+      "$A/cpu.tsv" "$B/cpu.tsv"
+  fi
+  echo
+  awk -F'\t' 'FILENAME == ARGV[1] { ps[$1] = $2; next }
               ($1 in ps) { printf "RSS %-11s parse-server %8.1f MB   parsec %8.1f MB\n", $1, ps[$1] / 1024, $2 / 1024 }' \
     "$A/rss.tsv" "$B/rss.tsv"
-  echo "(parse-server's RSS is the node process only; PostgreSQL after the load:" \
-       "$(awk '{printf "%.1f MB PSS", $1/1024}' "$A/pg_pss_kb" 2>/dev/null || echo "not measured"))"
+  pss() { awk '{printf "%.1f MB", $1/1024}' "$1/pg_pss_kb" 2>/dev/null || echo "not measured"; }
+  if [[ "$ENGINE" == postgres ]]; then
+    echo "(RSS is the server process only; PostgreSQL's PSS after each load, server still" \
+         "connected: parse-server's run $(pss "$A"), parsec's run $(pss "$B"))"
+  else
+    echo "(parse-server's RSS is the node process only; PostgreSQL after the load: $(pss "$A") PSS)"
+  fi
   # Same data and the same queries, so the answers should agree.
-  awk -F'\t' 'FNR == NR { ps[$1] = $3; next }
+  awk -F'\t' 'FILENAME == ARGV[1] { ps[$1] = $3; next }
               ($1 in ps) && ps[$1] != $3 { printf "ANSWERS DIFFER for %s:\n  parse-server: %s\n  parsec:       %s\n", $1, ps[$1], $3; bad = 1 }
               END { if (!bad) print "answers: every workload gave the same result signature on both servers" }' \
     "$A/preflight.tsv" "$B/preflight.tsv"

@@ -8,6 +8,10 @@
 //   SEED_OWNERS  number of BenchOwner objects they point to (default 50)
 //   SEED_CHUNK   objects per POST /batch (default 50, parse-server's limit)
 //   OUT_DIR      where items.ids and owners.ids are written
+//   SEED_INDEXES 1 = also give BenchItem two indexes through the schemas
+//                API (PUT /schemas/BenchItem), the same way on every
+//                server: bench_category_score {category, score} and
+//                bench_name {name}. Default 0: no index beyond objectId.
 //
 // What it makes (deterministic, so two servers hold the same data):
 //   BenchOwner  { name: "owner-NNN", rank: i }
@@ -16,6 +20,9 @@
 //   BenchCreate one object, made with the master key, so that the class
 //               exists before the create workload posts to it with a
 //               non-master key (parse-server may refuse client class creation).
+//   _User       "bench-user" (signed up the first time), logged in: its
+//               session token goes to OUT_DIR/session.token for the
+//               getsession workload.
 // Before seeding it empties BenchItem and BenchOwner (DELETE /purge/<class>,
 // or batch deletes where the server has no purge route) so reruns against
 // the same database measure the same data.
@@ -31,6 +38,11 @@ const ITEMS = parseInt(process.env.SEED_ITEMS || '3000', 10);
 const OWNERS = parseInt(process.env.SEED_OWNERS || '50', 10);
 const CHUNK = parseInt(process.env.SEED_CHUNK || '50', 10);
 const OUT_DIR = process.env.OUT_DIR || '.';
+const SEED_INDEXES = process.env.SEED_INDEXES === '1';
+const BENCH_INDEXES = {
+  bench_category_score: { category: 1, score: 1 },
+  bench_name: { name: 1 },
+};
 const MOUNT = new URL(BASE_URL).pathname.replace(/\/+$/, '');
 
 const headers = {
@@ -114,6 +126,37 @@ async function count(cls, field) {
   return r.json.count;
 }
 
+// Adds whichever of BENCH_INDEXES BenchItem lacks (a rerun on the same
+// database finds them there: purging keeps the schema).
+async function ensureIndexes() {
+  const g = await call('GET', '/schemas/BenchItem');
+  if (g.status !== 200) fail('GET /schemas/BenchItem', g);
+  const have = (g.json && g.json.indexes) || {};
+  const add = {};
+  for (const [name, keys] of Object.entries(BENCH_INDEXES)) {
+    if (!have[name]) add[name] = keys;
+  }
+  if (Object.keys(add).length === 0) return;
+  const r = await call('PUT', '/schemas/BenchItem', { indexes: add });
+  if (r.status !== 200) fail('PUT /schemas/BenchItem (indexes)', r);
+}
+
+// Logs the bench user in (signing it up when it does not exist yet) and
+// returns a session token.
+async function sessionToken() {
+  const creds = { username: 'bench-user', password: 'bench-password' };
+  let r = await call('POST', '/login', creds);
+  if (r.status !== 200) {
+    // (a sign-up with the master key answers no session on parse-server)
+    const s = await call('POST', '/users', creds);
+    if (s.status !== 201) fail('signing up bench-user', s);
+    r = await call('POST', '/login', creds);
+    if (r.status !== 200) fail('logging in bench-user', r);
+  }
+  if (!r.json || typeof r.json.sessionToken !== 'string') fail('logging in bench-user', r);
+  return r.json.sessionToken;
+}
+
 async function main() {
   const t0 = Date.now();
   await emptyClass('BenchItem');
@@ -135,6 +178,7 @@ async function main() {
     });
   }
   const itemIds = await createAll('BenchItem', items);
+  if (SEED_INDEXES) await ensureIndexes();
 
   const c = await call('POST', '/classes/BenchCreate', { name: 'seed', score: 0, category: 'c0' });
   if (c.status !== 201) fail('POST /classes/BenchCreate', c);
@@ -150,7 +194,9 @@ async function main() {
   fs.mkdirSync(OUT_DIR, { recursive: true });
   fs.writeFileSync(path.join(OUT_DIR, 'items.ids'), itemIds.join('\n') + '\n');
   fs.writeFileSync(path.join(OUT_DIR, 'owners.ids'), ownerIds.join('\n') + '\n');
-  console.log(`seed: ${ITEMS} BenchItem + ${OWNERS} BenchOwner in ` +
+  fs.writeFileSync(path.join(OUT_DIR, 'session.token'), (await sessionToken()) + '\n');
+  console.log(`seed: ${ITEMS} BenchItem + ${OWNERS} BenchOwner` +
+    `${SEED_INDEXES ? ' + indexes ' + Object.keys(BENCH_INDEXES).join(', ') : ''} in ` +
     `${((Date.now() - t0) / 1000).toFixed(1)}s`);
 }
 
