@@ -8,6 +8,7 @@
 #include "ptype.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util.h"
@@ -85,13 +86,34 @@ ptype_equal(json_t *a, json_t *b)
     return json_equal(a, b);
 }
 
+/* {"__type": type} with its members to come. Built member by member, not
+ * with json_pack: these are made for every value of every row read, and
+ * json_pack's format parsing costs more than the object. */
+json_t *
+ptype_typed_create(const char *type)
+{
+    json_t *v = json_object();
+
+    json_object_set_new_nocheck(v, "__type", json_string_nocheck(type));
+    return v;
+}
+
+json_t *
+ptype_date_from_iso(json_t *iso)
+{
+    json_t *v = ptype_typed_create("Date");
+
+    json_object_set_new_nocheck(v, "iso", iso);
+    return v;
+}
+
 json_t *
 ptype_date_create(int64_t ms)
 {
     char iso[32];
 
     util_format_iso(ms, iso);
-    return json_pack("{s:s, s:s}", "__type", "Date", "iso", iso);
+    return ptype_date_from_iso(json_string(iso));
 }
 
 int
@@ -107,8 +129,11 @@ ptype_date_ms(json_t *v, int64_t *ms)
 json_t *
 ptype_pointer_create(const char *class_name, const char *object_id)
 {
-    return json_pack("{s:s, s:s, s:s}", "__type", "Pointer", "className",
-                     class_name, "objectId", object_id);
+    json_t *v = ptype_typed_create("Pointer");
+
+    json_object_set_new_nocheck(v, "className", json_string(class_name));
+    json_object_set_new_nocheck(v, "objectId", json_string(object_id));
+    return v;
 }
 
 static int
@@ -388,4 +413,119 @@ ptype_check_nested(json_t *v, perr_t *err)
             return -1;
     }
     return 0;
+}
+
+/* ---------------------------------------------------------- encoding */
+
+static void
+ptype_dump_string(sbuf_t *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t run = 0;
+
+    sbuf_append_len(out, "\"", 1);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[7];
+        const char *e = NULL;
+
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        sbuf_append_len(out, s + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"':  e = "\\\""; break;
+        case '\\': e = "\\\\"; break;
+        case '\b': e = "\\b"; break;
+        case '\f': e = "\\f"; break;
+        case '\n': e = "\\n"; break;
+        case '\r': e = "\\r"; break;
+        case '\t': e = "\\t"; break;
+        default:
+            memcpy(esc, "\\u00", 4);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            esc[6] = '\0';
+            e = esc;
+        }
+        sbuf_append(out, e);
+    }
+    sbuf_append_len(out, s + run, len - run);
+    sbuf_append_len(out, "\"", 1);
+}
+
+/* A real as jansson prints it: %.17g, a ".0" when that looks like an
+ * integer, no "+" or leading zeros in the exponent. */
+static void
+ptype_dump_real(sbuf_t *out, double d)
+{
+    char buf[40], *e;
+
+    snprintf(buf, sizeof(buf), "%.17g", d);
+    if (strchr(buf, '.') == NULL && strchr(buf, 'e') == NULL)
+        strcat(buf, ".0");
+    e = strchr(buf, 'e');
+    if (e != NULL) {
+        char *start = e + 1, *end = e + 2;
+
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start)
+            memmove(start, end, strlen(end) + 1);
+    }
+    sbuf_append(out, buf);
+}
+
+void
+ptype_dump(sbuf_t *out, json_t *v)
+{
+    const char *key;
+    json_t *el;
+    size_t i;
+    bool first = true;
+    char num[32];
+
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        sbuf_append_len(out, "{", 1);
+        json_object_foreach(v, key, el) {
+            if (!first)
+                sbuf_append_len(out, ",", 1);
+            first = false;
+            ptype_dump_string(out, key, strlen(key));
+            sbuf_append_len(out, ":", 1);
+            ptype_dump(out, el);
+        }
+        sbuf_append_len(out, "}", 1);
+        return;
+    case JSON_ARRAY:
+        sbuf_append_len(out, "[", 1);
+        json_array_foreach(v, i, el) {
+            if (i)
+                sbuf_append_len(out, ",", 1);
+            ptype_dump(out, el);
+        }
+        sbuf_append_len(out, "]", 1);
+        return;
+    case JSON_STRING:
+        ptype_dump_string(out, json_string_value(v), json_string_length(v));
+        return;
+    case JSON_INTEGER:
+        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        sbuf_append(out, num);
+        return;
+    case JSON_REAL:
+        ptype_dump_real(out, json_real_value(v));
+        return;
+    case JSON_TRUE:
+        sbuf_append_len(out, "true", 4);
+        return;
+    case JSON_FALSE:
+        sbuf_append_len(out, "false", 5);
+        return;
+    default:
+        sbuf_append_len(out, "null", 4);
+    }
 }

@@ -52,6 +52,12 @@ int ptype_of_value(json_t *v, ptype_t *type, const char **target,
  */
 int ptype_check_nested(json_t *v, perr_t *err);
 
+/* A new {"__type": type} object, for the caller to add members to. */
+json_t *ptype_typed_create(const char *type);
+
+/* A new Date value around iso (a JSON string; the reference is taken). */
+json_t *ptype_date_from_iso(json_t *iso);
+
 /* A new {"__type":"Date","iso":...} for ms since the epoch. */
 json_t *ptype_date_create(int64_t ms);
 
@@ -70,5 +76,13 @@ json_t *ptype_number_create(double d);
 
 /* Deep equality that treats 1 and 1.0 as the same number. */
 bool ptype_equal(json_t *a, json_t *b);
+
+/*
+ * Append v as compact JSON, byte for byte what json_dumps(v, JSON_COMPACT
+ * | JSON_ENCODE_ANY) writes, without its per-token callbacks: every answer
+ * is written this way.
+ */
+struct sbuf;
+void ptype_dump(struct sbuf *out, json_t *v);
 
 #endif

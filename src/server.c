@@ -21,6 +21,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "ptype.h"
 #include "request.h"
 #include "session.h"
 #include "util.h"
@@ -59,17 +60,22 @@ server_add_cors(struct MHD_Response *resp)
                             "X-Parse-Job-Status-Id, X-Parse-Push-Status-Id");
 }
 
+/* Answer with body (len bytes); mode says whether libmicrohttpd copies it
+ * or takes it (and frees it). */
 static enum MHD_Result
-server_send(struct MHD_Connection *conn, int status, const char *body,
-            size_t len, const char *content_type, const char *location)
+server_send_buffer(struct MHD_Connection *conn, int status, char *body,
+                   size_t len, enum MHD_ResponseMemoryMode mode,
+                   const char *content_type, const char *location)
 {
     struct MHD_Response *resp;
     enum MHD_Result rc;
 
-    resp = MHD_create_response_from_buffer(len, (void *)body,
-                                           MHD_RESPMEM_MUST_COPY);
-    if (resp == NULL)
+    resp = MHD_create_response_from_buffer(len, body, mode);
+    if (resp == NULL) {
+        if (mode == MHD_RESPMEM_MUST_FREE)
+            free(body);
         return MHD_NO;
+    }
     MHD_add_response_header(resp, "Content-Type", content_type);
     server_add_cors(resp);
     if (location != NULL)
@@ -80,23 +86,26 @@ server_send(struct MHD_Connection *conn, int status, const char *body,
 }
 
 static enum MHD_Result
+server_send(struct MHD_Connection *conn, int status, const char *body,
+            size_t len, const char *content_type, const char *location)
+{
+    return server_send_buffer(conn, status, (char *)body, len,
+                              MHD_RESPMEM_MUST_COPY, content_type, location);
+}
+
+static enum MHD_Result
 server_send_json(struct MHD_Connection *conn, int status, json_t *body,
                  const char *location)
 {
-    char *text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-    enum MHD_Result rc;
+    sbuf_t text;
+    size_t len;
 
-    if (text == NULL) {
-        static const char fallback[] =
-            "{\"code\":1,\"error\":\"Internal server error.\"}";
-
-        return server_send(conn, 500, fallback, sizeof(fallback) - 1,
-                           "application/json; charset=utf-8", NULL);
-    }
-    rc = server_send(conn, status, text, strlen(text),
-                     "application/json; charset=utf-8", location);
-    free(text);
-    return rc;
+    sbuf_init(&text);
+    ptype_dump(&text, body);
+    len = text.len;
+    return server_send_buffer(conn, status, sbuf_take(&text), len,
+                              MHD_RESPMEM_MUST_FREE,
+                              "application/json; charset=utf-8", location);
 }
 
 static enum MHD_Result

@@ -173,8 +173,9 @@ storage_file_value(storage_t *st, const char *name)
             sbuf_append_len(&url, esc, 3);
         }
     }
-    file = json_pack("{s:s, s:s, s:s}", "__type", "File", "name", name,
-                     "url", url.data);
+    file = ptype_typed_create("File");
+    json_object_set_new_nocheck(file, "name", json_string(name));
+    json_object_set_new_nocheck(file, "url", json_string(url.data));
     sbuf_cleanup(&url);
     return file;
 }

@@ -193,6 +193,7 @@ static pg_conn_t *
 pg_conn(pg_storage_t *st, perr_t *err)
 {
     pg_conn_t *c = pthread_getspecific(st->conn_key);
+    bool reset = false;
 
     /* An idle connection hears from the server only when it is being
      * closed (a restart, an administrator ending sessions), so one with
@@ -203,6 +204,7 @@ pg_conn(pg_storage_t *st, perr_t *err)
         if (poll(&pfd, 1, 0) > 0) {
             pg_conn_forget_statements(c);
             pg_reset(c->conn);
+            reset = true;
         }
     }
     if (c != NULL && PQstatus(c->conn) == CONNECTION_OK) {
@@ -222,7 +224,9 @@ pg_conn(pg_storage_t *st, perr_t *err)
             return NULL;
         }
         pg_conn_forget_statements(c);
-        if (pg_reset(c->conn) == 0)
+        /* One attempt per request: a server that is down costs each
+         * request at most one connect timeout. */
+        if (!reset && pg_reset(c->conn) == 0)
             return c;
         log_error("postgres: reconnect failed: %s", PQerrorMessage(c->conn));
         perr_set(err, PERR_SERVICE_UNAVAILABLE, "The database is unavailable.");
@@ -842,7 +846,7 @@ pg_decode(pg_storage_t *st, const char *text, const schema_field_t *f)
     case PT_BOOLEAN:
         return json_boolean(text[0] == 't');
     case PT_DATE:
-        return json_pack("{s:s, s:o}", "__type", "Date", "iso", pg_iso(text));
+        return ptype_date_from_iso(pg_iso(text));
     case PT_POINTER:
         return ptype_pointer_create(f->target ? f->target : "", text);
     case PT_FILE:
@@ -850,9 +854,10 @@ pg_decode(pg_storage_t *st, const char *text, const schema_field_t *f)
     case PT_GEOPOINT:
         if (pg_point(text, &x, &y))
             return NULL;
-        return json_pack("{s:s, s:o, s:o}", "__type", "GeoPoint", "latitude",
-                         ptype_number_create(y), "longitude",
-                         ptype_number_create(x));
+        j = ptype_typed_create("GeoPoint");
+        json_object_set_new_nocheck(j, "latitude", ptype_number_create(y));
+        json_object_set_new_nocheck(j, "longitude", ptype_number_create(x));
+        return j;
     case PT_POLYGON:
         return json_pack("{s:s, s:o}", "__type", "Polygon", "coordinates",
                          pg_polygon_coords(text));

@@ -580,7 +580,7 @@ sq_decode(sq_storage_t *st, sqlite3_stmt *stmt, int col,
     case PT_BOOLEAN:
         return json_boolean(sqlite3_column_int(stmt, col));
     case PT_DATE:
-        return json_pack("{s:s, s:s}", "__type", "Date", "iso", text);
+        return ptype_date_from_iso(json_string(text));
     case PT_POINTER:
         return ptype_pointer_create(f->target ? f->target : "", text);
     case PT_FILE:

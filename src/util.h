@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 /* A growable NUL-terminated string; free with sbuf_cleanup. */
-typedef struct {
+typedef struct sbuf {
     char *data;     /* always NUL-terminated once anything was appended */
     size_t len;     /* bytes used, without the NUL */
     size_t cap;     /* bytes allocated */

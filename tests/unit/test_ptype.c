@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ptype.h"
+#include "util.h"
 #include "unit.h"
 
 /* Parse JSON text (tests only pass valid text). */
@@ -629,6 +630,39 @@ test_of_value_failure_leaves_outputs(void)
     }
 }
 
+/* ptype_dump writes what json_dumps writes, for every kind of value. */
+static void
+test_dump_matches_jansson(void)
+{
+    static const char *const docs[] = {
+        "{}", "[]", "\"\"", "0", "-1", "9007199254740993", "true", "null",
+        "0.1", "1e20", "1.5e-7", "-0.0", "123456.789", "1e300", "2.5",
+        "\"quote \\\" backslash \\\\ slash / tab \\t nl \\n cr \\r\"",
+        "\"ctl \\u0001 \\u001f \\b \\f del \\u007f\"",
+        "\"unicode caf\u00e9 \\u2028 \\ud83d\\ude00\"",
+        "{\"a\":1,\"b\":[1,2.5,\"x\",{\"c\":null}],\"d\":{\"e\":false}}",
+        "{\"z\":1,\"a\":2,\"m\":{\"y\":[],\"b\":{}}}",
+        "[[[[\"deep\"]]], 1e-5, 1e+5, 100000000000000000000.0]",
+    };
+
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        json_t *v = json_loads(docs[i], JSON_DECODE_ANY, NULL);
+        char *want;
+        sbuf_t got;
+
+        CHECK(v != NULL);
+        if (v == NULL)
+            continue;
+        want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        sbuf_init(&got);
+        ptype_dump(&got, v);
+        CHECK_STR(got.data, want);
+        free(want);
+        sbuf_cleanup(&got);
+        json_decref(v);
+    }
+}
+
 const unit_case_t unit_ptype_cases[] = {
     {"of_value_scalars", test_of_value_scalars},
     {"of_value_object_and_array", test_of_value_object_and_array},
@@ -670,5 +704,6 @@ const unit_case_t unit_ptype_cases[] = {
     {"pointer_create_and_is", test_pointer_create_and_is},
     {"error_status_is_400", test_error_status_is_400},
     {"of_value_failure_leaves_outputs", test_of_value_failure_leaves_outputs},
+    {"dump_matches_jansson", test_dump_matches_jansson},
     {NULL, NULL},
 };
