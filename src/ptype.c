@@ -481,6 +481,9 @@ ptype_dump_real(sbuf_t *out, double d)
 void
 ptype_dump(sbuf_t *out, json_t *v)
 {
+    /* One allocation for a typical answer rather than a doubling series. */
+    if (out->cap == 0)
+        sbuf_reserve(out, 4096);
     const char *key;
     json_t *el;
     size_t i;

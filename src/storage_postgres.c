@@ -737,7 +737,7 @@ pg_iso(const char *text)
     size_t n = 0;
 
     if (strlen(text) < 19)
-        return json_string(text);
+        return json_string(text);   /* not a timestamp's text: keep as is */
     memcpy(out, text, 19);
     out[10] = 'T';
     n = 19;
@@ -747,7 +747,7 @@ pg_iso(const char *text)
         out[n++] = (frac[0] >= '0' && frac[0] <= '9') ? *frac++ : '0';
     out[n++] = 'Z';
     out[n] = '\0';
-    return json_string(out);
+    return json_string_nocheck(out);
 }
 
 /* The two numbers of "(x,y)" text; 0 or -1. */
@@ -840,7 +840,8 @@ pg_decode(pg_storage_t *st, const char *text, const schema_field_t *f)
 
     switch (f->type) {
     case PT_STRING:
-        return json_string(text);
+        /* The server sends UTF-8 it has checked (client_encoding UTF8). */
+        return json_string_nocheck(text);
     case PT_NUMBER:
         return ptype_number_create(strtod(text, NULL));
     case PT_BOOLEAN:
@@ -939,12 +940,17 @@ pg_row_object(pg_storage_t *st, const schema_class_t *cls, PGresult *res,
     json_t *acl;
     int col = 5;
 
-    json_object_set_new(obj, "objectId",
-                        json_string(PQgetvalue(res, row, 0)));
+    /* Names and stored text are valid UTF-8 already (names are checked
+     * before they reach a table; the server checks text), so the
+     * _nocheck setters skip scanning them again for every row. */
+    json_object_set_new_nocheck(obj, "objectId",
+                                json_string_nocheck(PQgetvalue(res, row, 0)));
     if (!PQgetisnull(res, row, 1))
-        json_object_set_new(obj, "createdAt", pg_iso(PQgetvalue(res, row, 1)));
+        json_object_set_new_nocheck(obj, "createdAt",
+                                    pg_iso(PQgetvalue(res, row, 1)));
     if (!PQgetisnull(res, row, 2))
-        json_object_set_new(obj, "updatedAt", pg_iso(PQgetvalue(res, row, 2)));
+        json_object_set_new_nocheck(obj, "updatedAt",
+                                    pg_iso(PQgetvalue(res, row, 2)));
     for (size_t i = 0; i < cls->nfields; i++) {
         const schema_field_t *f = &cls->fields[i];
         json_t *v;
@@ -962,11 +968,11 @@ pg_row_object(pg_storage_t *st, const schema_class_t *cls, PGresult *res,
         }
         v = pg_decode(st, PQgetvalue(res, row, col++), f);
         if (v != NULL)
-            json_object_set_new(obj, f->name, v);
+            json_object_set_new_nocheck(obj, f->name, v);
     }
     acl = storage_acl_join(rperm, wperm);
     if (acl != NULL)
-        json_object_set_new(obj, "ACL", acl);
+        json_object_set_new_nocheck(obj, "ACL", acl);
     json_decref(rperm);
     json_decref(wperm);
     return obj;

@@ -14,7 +14,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-static void
+void
 sbuf_reserve(sbuf_t *sb, size_t extra)
 {
     size_t need = sb->len + extra + 1;

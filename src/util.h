@@ -20,6 +20,8 @@ typedef struct sbuf {
 
 void sbuf_init(sbuf_t *sb);
 void sbuf_cleanup(sbuf_t *sb);
+/* Make room for extra more bytes (and the NUL) in one step. */
+void sbuf_reserve(sbuf_t *sb, size_t extra);
 void sbuf_append(sbuf_t *sb, const char *s);
 void sbuf_append_len(sbuf_t *sb, const char *s, size_t n);
 void sbuf_printf(sbuf_t *sb, const char *fmt, ...)
