@@ -71,14 +71,18 @@ main_on_change(storage_t *st, storage_change_t what, const char *cls)
 /* A class the cache does not know, read from the database: another
  * process sharing it may have made the class. */
 static schema_class_t *
-main_load_class(void *ctx, const char *name)
+main_load_class(void *ctx, const char *name, bool *failed)
 {
     storage_t *st = ctx;
     json_t *doc = NULL;
     schema_class_t *cls;
     perr_t err;
 
-    if (st->ops->load_class(st, name, &doc, &err) || doc == NULL)
+    if (st->ops->load_class(st, name, &doc, &err)) {
+        *failed = true;
+        return NULL;
+    }
+    if (doc == NULL)
         return NULL;
     cls = schema_class_from_json(doc);
     json_decref(doc);

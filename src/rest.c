@@ -200,6 +200,18 @@ rest_clp_object(request_t *req, const schema_class_t *cls, const char *op,
     return rc;
 }
 
+/* The published class called name into *cls (NULL when there is none);
+ * -1 with 503 when the database could not be asked. */
+static int
+rest_lookup(const char *name, schema_class_t **cls, perr_t *err)
+{
+    *cls = schema_cache_get(name);
+    if (*cls == NULL && schema_cache_lookup_failed())
+        return perr_set(err, PERR_SERVICE_UNAVAILABLE,
+                        "The database is unavailable.");
+    return 0;
+}
+
 /*
  * The published class holding all fields, adding what is missing. *cls
  * may be NULL on entry (class unknown); on success it holds a reference.
@@ -632,7 +644,8 @@ rest_update(request_t *req, const char *cls_name, const char *id,
                             strcmp(json_string_value(new_id), id) == 0))
         return perr_set(err, PERR_CHANGED_IMMUTABLE_FIELD,
                         "objectId is immutable and cannot be changed.");
-    cls = schema_cache_get(cls_name);
+    if (rest_lookup(cls_name, &cls, err))
+        return -1;
     if (cls == NULL)
         return perr_set(err, PERR_OBJECT_NOT_FOUND, "Object not found.");
     if (rest_clp_object(req, cls, "update", id, err) ||
@@ -678,7 +691,8 @@ rest_delete(request_t *req, const char *cls_name, const char *id, perr_t *err)
                         "delete operation.");
     if (users_before_delete(req, cls_name, id, err))
         return -1;
-    cls = schema_cache_get(cls_name);
+    if (rest_lookup(cls_name, &cls, err))
+        return -1;
     if (cls == NULL)
         return perr_set(err, PERR_OBJECT_NOT_FOUND, "Object not found.");
     rc = rest_clp_object(req, cls, "delete", id, err);
@@ -1210,7 +1224,10 @@ rest_find(request_t *req, const char *cls_name, json_t *params, json_t **out,
             parsed = where;
         }
     }
-    cls = schema_cache_get(cls_name);
+    if (rest_lookup(cls_name, &cls, err)) {
+        json_decref(parsed);
+        return -1;
+    }
     order = rest_param_string(params, "order");
     keys = rest_param_string(params, "keys");
     include = rest_param_string(params, "include");
@@ -1290,7 +1307,8 @@ rest_get(request_t *req, const char *cls_name, const char *id, json_t *params,
             return perr_set(err, PERR_INVALID_QUERY,
                             "Improper encode of parameter");
     }
-    cls = schema_cache_get(cls_name);
+    if (rest_lookup(cls_name, &cls, err))
+        return -1;
     if (cls == NULL)
         return perr_set(err, PERR_OBJECT_NOT_FOUND, "Object not found.");
     keys = rest_param_string(params, "keys");
@@ -1405,7 +1423,8 @@ rest_aggregate(request_t *req, const char *cls_name, json_t *params,
         if (pipeline == NULL || aggregate_check(pipeline, err))
             goto done;
     }
-    cls = schema_cache_get(cls_name);
+    if (rest_lookup(cls_name, &cls, err))
+        goto done;
     if (cls == NULL) {
         *out = json_pack("{s:[]}", "results");
         rc = 0;

@@ -375,6 +375,17 @@ schema_cache_cleanup(void)
 /* Set once at start-up, before the server takes requests. */
 static schema_loader_fn schema_loader;
 static void *schema_loader_ctx;
+/* Whether this thread's last lookup could not ask the database. */
+static _Thread_local bool schema_lookup_failed;
+
+bool
+schema_cache_lookup_failed(void)
+{
+    bool failed = schema_lookup_failed;
+
+    schema_lookup_failed = false;
+    return failed;
+}
 
 void
 schema_cache_set_loader(schema_loader_fn fn, void *ctx)
@@ -396,8 +407,9 @@ schema_cache_get(const char *name)
         }
     }
     pthread_rwlock_unlock(&schema_lock);
+    schema_lookup_failed = false;
     if (found == NULL && schema_loader != NULL) {
-        found = schema_loader(schema_loader_ctx, name);
+        found = schema_loader(schema_loader_ctx, name, &schema_lookup_failed);
         if (found != NULL)
             schema_cache_put(found);
     }

@@ -91,9 +91,14 @@ void schema_cache_cleanup(void);
  * class may have been made by another process on the same database). */
 schema_class_t *schema_cache_get(const char *name);
 
-/* The loader returns a new reference to the stored class, or NULL. */
-typedef schema_class_t *(*schema_loader_fn)(void *ctx, const char *name);
+/* The loader returns a new reference to the stored class, or NULL (and
+ * sets *failed when the database could not be asked). */
+typedef schema_class_t *(*schema_loader_fn)(void *ctx, const char *name,
+                                            bool *failed);
 void schema_cache_set_loader(schema_loader_fn fn, void *ctx);
+/* True when this thread's last schema_cache_get found nothing because the
+ * loader could not reach the database; reading it clears it. */
+bool schema_cache_lookup_failed(void);
 /* Publish cls (the cache takes its own reference), replacing any other. */
 void schema_cache_put(schema_class_t *cls);
 /* Forget a class. */

@@ -118,6 +118,19 @@ describe('two parsec processes on one PostgreSQL database', { skip }, () => {
     });
   });
 
+  test('with its database gone, a class it never saw is 503, not an empty class', async () => {
+    const uri = h.freshDatabaseURI(h.makeTempDir());
+    const c = await h.startServer({ databaseURI: uri }, { forceSpawn: true });
+    try {
+      assert.deepEqual(h.expectOk(await h.find(c, h.uniqueClass('Gone'))).results, []);
+      h.psql([`DROP DATABASE ${new URL(uri).pathname.slice(1)} WITH (FORCE)`]);
+      h.expectError(await h.find(c, h.uniqueClass('Gone')), 503, 2);
+      h.expectError(await h.request(c, 'GET', `/classes/${h.uniqueClass('Gone')}/abc`), 503, 2);
+    } finally {
+      await c.stop();
+    }
+  });
+
   test('a process whose connections are cut answers cleanly and recovers', async () => {
     const C = h.uniqueClass('SharedCut');
     const made = await h.createObject(a, C, { n: 1 });
