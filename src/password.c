@@ -17,62 +17,58 @@
  * passwords work instead of failing. */
 #define PASSWORD_BCRYPT_MAX 72
 
-static void
-password_clip(const char *password, char out[PASSWORD_BCRYPT_MAX + 1])
+/*
+ * crypt_r of the first 72 bytes of password with setting (a salt or a
+ * stored hash): a new string starting with '$', or NULL. Every copy of
+ * the password and crypt's state is wiped before returning.
+ */
+static char *
+password_crypt(const char *password, const char *setting)
 {
+    char clipped[PASSWORD_BCRYPT_MAX + 1];
     size_t n = strnlen(password, PASSWORD_BCRYPT_MAX);
+    struct crypt_data *cd = calloc(1, sizeof(*cd));
+    const char *h;
+    char *out = NULL;
 
-    memcpy(out, password, n);
-    out[n] = '\0';
+    memcpy(clipped, password, n);
+    clipped[n] = '\0';
+    h = crypt_r(clipped, setting, cd);
+    if (h != NULL && h[0] == '$')
+        out = strdup(h);
+    explicit_bzero(clipped, sizeof(clipped));
+    explicit_bzero(cd, sizeof(*cd));
+    free(cd);
+    return out;
 }
 
 char *
 password_hash(const char *password)
 {
     char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-    struct crypt_data *cd;
-    char *out = NULL;
-    const char *h;
 
     if (crypt_gensalt_rn("$2b$", PASSWORD_COST, NULL, 0, salt,
                          sizeof(salt)) == NULL)
         return NULL;
-    char clipped[PASSWORD_BCRYPT_MAX + 1];
-
-    password_clip(password, clipped);
-    cd = calloc(1, sizeof(*cd));
-    h = crypt_r(clipped, salt, cd);
-    explicit_bzero(clipped, sizeof(clipped));
-    if (h != NULL && h[0] == '$')
-        out = strdup(h);
-    explicit_bzero(cd, sizeof(*cd));
-    free(cd);
-    return out;
+    return password_crypt(password, salt);
 }
 
 bool
 password_verify(const char *password, const char *hash)
 {
-    struct crypt_data *cd;
-    const char *h;
+    char *h;
     bool ok = false;
 
     if (password == NULL || hash == NULL || strncmp(hash, "$2", 2) != 0)
         return false;
-    char clipped[PASSWORD_BCRYPT_MAX + 1];
-
-    password_clip(password, clipped);
-    cd = calloc(1, sizeof(*cd));
-    h = crypt_r(clipped, hash, cd);
-    explicit_bzero(clipped, sizeof(clipped));
-    if (h != NULL && h[0] == '$' && strlen(h) == strlen(hash)) {
+    h = password_crypt(password, hash);
+    if (h != NULL && strlen(h) == strlen(hash)) {
         unsigned char diff = 0;
 
         for (size_t i = 0; hash[i]; i++)
             diff |= (unsigned char)(h[i] ^ hash[i]);
         ok = diff == 0;
     }
-    explicit_bzero(cd, sizeof(*cd));
-    free(cd);
+    free(h);
     return ok;
 }
